@@ -1,0 +1,1 @@
+"""Checks: one module per family, one registry (`treadbench checks` lists it)."""

@@ -1,0 +1,147 @@
+"""The check API: an online reducer during the run, a measurement and one verdict after it.
+
+Verdicts are decided here and nowhere else; writers only format them. A check whose closing
+event never happened fails with value None and evidence saying what was missing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from sim.kernel import seconds
+
+if TYPE_CHECKING:
+    from sim.runner.context import RunContext
+
+
+class Verdict(enum.IntEnum):
+    """Ordered: the worst wins."""
+
+    PASS = 0
+    FAIL = 1
+    INCONCLUSIVE = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    value: float | None
+    unit: str
+    threshold: float
+    sense: Literal["max", "min"]  # max: value must be <= threshold; min: >= threshold
+    verdict: Verdict
+    expected: Verdict  # PASS, or FAIL when the scenario lists the check in expect_fail
+    evidence: dict[str, Any]
+    source: str
+
+    @property
+    def as_expected(self) -> bool:
+        """An expected failure counts; an error or an inconclusive verdict never does."""
+        return self.verdict == self.expected and self.verdict <= Verdict.FAIL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "threshold": self.threshold,
+            "sense": self.sense,
+            "verdict": self.verdict.label,
+            "expected": self.expected.label,
+            "as_expected": self.as_expected,
+            "evidence": self.evidence,
+            "source": self.source,
+        }
+
+
+def evidence(t: int | None, event: str | None, message: str, **extra: Any) -> dict[str, Any]:
+    return {"t_s": None if t is None else seconds(t), "event": event, "message": message, **extra}
+
+
+@dataclass
+class Extreme:
+    """Online reducer: the largest (or smallest) value of one signal, with its time,
+    optionally only between the first `opens_on` event and the next `closes_on` event.
+
+    The plant's sub-steps end at every event and every drive boundary, and within a sub-step
+    each signal here is monotonic (the belt solution is one exponential), so the extreme over
+    sub-step ends is the extreme over the run."""
+
+    index: int
+    sense: Literal["max", "min"] = "max"
+    absolute: bool = False
+    opens_on: str | None = None
+    closes_on: str | None = None
+    value: float | None = None
+    t: int | None = None
+    is_open: bool = field(init=False)
+    _opened: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        self.is_open = self.opens_on is None
+
+    def update(self, t: int, signals: tuple[float, ...]) -> None:
+        if not self.is_open:
+            return
+        v = signals[self.index]
+        if self.absolute:
+            v = abs(v)
+        best = self.value
+        if best is None or (v > best if self.sense == "max" else v < best):
+            self.value = v
+            self.t = t
+
+    def on_event(self, t: int, kind: str, details: dict[str, Any]) -> None:
+        if kind == self.opens_on and not self._opened:
+            self._opened = self.is_open = True
+        elif kind == self.closes_on and self._opened:
+            self.is_open = False
+
+
+class Check:
+    """One family member: name, unit, default threshold, description, source."""
+
+    name: ClassVar[str]
+    unit: ClassVar[str]
+    sense: ClassVar[Literal["max", "min"]] = "max"
+    description: ClassVar[str]
+    source: ClassVar[str]
+    default_text: ClassVar[str]  # the default threshold, as `treadbench checks` shows it
+
+    def default_threshold(self, ctx: RunContext) -> float:
+        raise NotImplementedError
+
+    def reducer(self, ctx: RunContext) -> Extreme | None:
+        return None
+
+    def measure(self, ctx: RunContext, reducer: Extreme | None) -> tuple[float | None, dict]:
+        raise NotImplementedError
+
+    def evaluate(
+        self, ctx: RunContext, reducer: Extreme | None, threshold: float | None, expected: Verdict
+    ) -> CheckResult:
+        limit = self.default_threshold(ctx) if threshold is None else threshold
+        value, ev = self.measure(ctx, reducer)
+        if value is None:
+            verdict = Verdict.FAIL
+        elif self.sense == "max":
+            verdict = Verdict.PASS if value <= limit else Verdict.FAIL
+        else:
+            verdict = Verdict.PASS if value >= limit else Verdict.FAIL
+        return CheckResult(
+            self.name, value, self.unit, limit, self.sense, verdict, expected, ev, self.source
+        )
+
+
+def extreme_measure(reducer: Extreme | None, what: str) -> tuple[float | None, dict]:
+    """Value and evidence of an `Extreme` reducer that may have seen nothing."""
+    if reducer is None or reducer.value is None:
+        return None, evidence(None, None, f"no {what} was sampled")
+    return reducer.value, evidence(reducer.t, None, f"{what} at t = {seconds(reducer.t):.3f} s")

@@ -1,0 +1,1 @@
+"""Controllers: the API every control policy implements, and the built-in policies."""

@@ -1,0 +1,270 @@
+"""The event kernel.
+
+SimPy orders the discrete events; between two events the kernel advances the plant in closed
+form, one sub-step at a time (a sub-step ends at the plant's own sampled-data boundaries, at
+trace samples and at the next event). After each sub-step it evaluates the plant's crossing
+functions; when one goes from below zero to zero or above, the first tick at which it does is
+found by bisection on integer time, the plant is left there, and the crossing is fired as an
+event at that time. Time is an integer count of microseconds, never an accumulated float.
+
+Ordering at equal times is fixed by `Phase` (SimPy's priority slot): plants first, then
+hardware, sensors, walker, controller, actuators. Like `simpy.Environment.run`, `run(until=T)`
+advances the plant to T but does not process events scheduled at exactly T.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Generator, Hashable
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+from simpy.events import Event
+
+TICKS_PER_S = 1_000_000
+CROSSING_TOLERANCE_TICKS = 1  # crossings are located to within one tick (1 µs)
+
+
+def ticks(seconds: float) -> int:
+    """Seconds to integer kernel ticks (µs), rounded to the nearest tick."""
+    return round(seconds * TICKS_PER_S)
+
+
+def seconds(t: int) -> float:
+    return t / TICKS_PER_S
+
+
+class Phase(enum.IntEnum):
+    """Processing order of events that share a time (lower first)."""
+
+    PLANTS = 1  # crossings found while advancing the plant
+    HARDWARE = 2  # clip switch, contactor, relay, mains
+    SENSORS = 3  # sensor samples and console inputs
+    WALKER = 4
+    CONTROLLER = 5
+    ACTUATORS = 6
+
+
+# A fixed integer per named random stream, so adding a stream never shifts another.
+STREAM_ID = {"walker": 1, "sensors": 2, "faults": 3, "controller": 4, "plant": 5}
+
+
+class Plant(Protocol):
+    """What the kernel needs from the continuous part of a run.
+
+    A crossing function value goes from < 0 to >= 0 when its event happens; a plant returns a
+    negative constant for a crossing that cannot happen in its present mode.
+    """
+
+    signal_names: tuple[str, ...]
+    crossing_names: tuple[str, ...]
+
+    def next_boundary(self, t: int) -> int: ...
+    def on_boundary(self, t: int) -> None: ...
+    def save(self) -> tuple: ...
+    def restore(self, state: tuple) -> None: ...
+    def step(self, h: int) -> None: ...
+    def crossings(self) -> tuple[float, ...]: ...
+    def signals(self) -> tuple[float, ...]: ...
+    def on_crossing(self, name: str, t: int) -> dict[str, Any]: ...
+
+
+class Reducer(Protocol):
+    """An online reducer: sees every sub-step's signals and every logged event."""
+
+    def update(self, t: int, signals: tuple[float, ...]) -> None: ...
+    def on_event(self, t: int, kind: str, details: dict[str, Any]) -> None: ...
+
+
+class _At(Event):
+    """A triggered event processed after `delay` ticks in the given phase."""
+
+    def __init__(self, env: simpy.Environment, delay: int, phase: Phase):
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._ok = True
+        env.schedule(self, phase, delay)
+
+
+class Trace:
+    """Signals sampled at a fixed period into preallocated numpy arrays."""
+
+    def __init__(self, names: tuple[str, ...], period: int, end: int):
+        self.names = names
+        self.period = period
+        n = end // period + 1
+        self.t = np.zeros(n, dtype=np.int64)
+        self.values = np.zeros((n, len(names)))
+        self.count = 0
+
+    def record(self, t: int, signals: tuple[float, ...]) -> None:
+        k = self.count
+        self.t[k] = t
+        self.values[k] = signals
+        self.count = k + 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        n = self.count
+        out = {"t_s": self.t[:n] / TICKS_PER_S}
+        for j, name in enumerate(self.names):
+            out[name] = self.values[:n, j].copy()
+        return out
+
+
+class Kernel:
+    """One run: a SimPy environment, a plant, an event log, a trace and seeded streams."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        end: int,
+        trace_period: int,
+        seed: int = 0,
+        run_index: int = 0,
+    ):
+        self.env = simpy.Environment(initial_time=0)
+        self.plant = plant
+        self.end = end
+        self.seed = seed
+        self.run_index = run_index
+        self.t = 0  # the time the plant has been advanced to
+        self.log: list[tuple[int, str, dict[str, Any]]] = []
+        self.reducers: list[Reducer] = []
+        self.trace = Trace(plant.signal_names, trace_period, end)
+        self._next_sample = 0
+        self._next_boundary = plant.next_boundary(0)
+        self._generation: dict[Hashable, int] = {}
+        self.events_processed = 0
+
+    # ----------------------------------------------------------------- scheduling
+    @property
+    def now(self) -> int:
+        return self.env.now
+
+    def timeout(self, delay: int, phase: Phase) -> Event:
+        """An event for a process to yield: resumes it after `delay` ticks in `phase`."""
+        return _At(self.env, delay, phase)
+
+    def process(self, generator: Generator) -> simpy.Process:
+        return self.env.process(generator)
+
+    def call_at(
+        self,
+        t: int,
+        phase: Phase,
+        callback: Callable[[int], None],
+        key: Hashable | None = None,
+    ) -> Event:
+        """Call `callback(t)` at time t. With a key the call is a prediction: `invalidate(key)`
+        before t cancels it (a cancelled call is never processed)."""
+        ev = _At(self.env, t - self.env.now, phase)
+        if key is None:
+            ev.callbacks.append(lambda _ev: callback(t))
+        else:
+            generation = self._generation.setdefault(key, 0)
+
+            def fire(_ev: Event) -> None:
+                if self._generation[key] == generation:
+                    callback(t)
+
+            ev.callbacks.append(fire)
+        return ev
+
+    def invalidate(self, key: Hashable) -> None:
+        """Cancel every pending prediction made under `key`."""
+        self._generation[key] = self._generation.get(key, 0) + 1
+
+    def rng(self, name: str) -> np.random.Generator:
+        """The named random stream of this run: independent of every other name and run."""
+        seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index, STREAM_ID[name]))
+        return np.random.default_rng(seq)
+
+    def record(self, kind: str, **details: Any) -> None:
+        """Append to the event log (and tell the reducers) at the current time."""
+        t = self.env.now
+        self.log.append((t, kind, details))
+        for r in self.reducers:
+            r.on_event(t, kind, details)
+
+    # ----------------------------------------------------------------- running
+    def run(self) -> None:
+        """Process events up to (not including) the end time; the plant ends at `end`."""
+        env = self.env
+        end = self.end
+        while True:
+            target = min(env.peek(), end)
+            self.advance_to(target)
+            if env.peek() >= end:
+                if self.t >= end:
+                    break
+                continue
+            env.step()
+            self.events_processed += 1
+
+    def advance_to(self, target: int) -> None:
+        """Advance the plant to `target`, or to the first crossing before it (which is then
+        scheduled as an event at its own time). Advancing to the current time does nothing."""
+        plant = self.plant
+        t = self.t
+        if t >= target:
+            return
+        trace = self.trace
+        reducers = self.reducers
+        g0 = plant.crossings()
+        while t < target:
+            t1 = min(target, self._next_boundary, self._next_sample)
+            start = plant.save()
+            plant.step(t1 - t)
+            g1 = plant.crossings()
+            for a, b in zip(g0, g1, strict=True):
+                if a < 0.0 <= b:
+                    self._stop_at_crossing(start, t, t1, g0)
+                    return
+            self.t = t = t1
+            g0 = g1
+            signals = plant.signals()
+            for r in reducers:
+                r.update(t, signals)
+            if t == self._next_sample:
+                trace.record(t, signals)
+                self._next_sample = t + trace.period
+            if t == self._next_boundary:
+                plant.on_boundary(t)
+                self._next_boundary = plant.next_boundary(t)
+                g0 = plant.crossings()
+
+    def _stop_at_crossing(self, start: tuple, t0: int, t1: int, g0: tuple[float, ...]) -> None:
+        """Bisect [t0, t1] for the first tick at which a crossing function reaches zero."""
+        plant = self.plant
+        lo, hi = t0, t1
+        while hi - lo > CROSSING_TOLERANCE_TICKS:
+            mid = (lo + hi) // 2
+            plant.restore(start)
+            plant.step(mid - t0)
+            if _crossed(g0, plant.crossings()):
+                hi = mid
+            else:
+                lo = mid
+        plant.restore(start)
+        plant.step(hi - t0)
+        g1 = plant.crossings()
+        names = [n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 <= b]
+        self.t = hi
+        signals = plant.signals()
+        for r in self.reducers:
+            r.update(hi, signals)
+        if hi == self._next_sample:
+            self.trace.record(hi, signals)
+            self._next_sample = hi + self.trace.period
+
+        def fire(t: int) -> None:
+            for name in names:
+                self.record(name, **plant.on_crossing(name, t))
+
+        self.call_at(hi, Phase.PLANTS, fire)
+
+
+def _crossed(g0: tuple[float, ...], g1: tuple[float, ...]) -> bool:
+    return any(a < 0.0 <= b for a, b in zip(g0, g1, strict=True))

@@ -1,0 +1,1 @@
+"""Results and their writers: JSON, NPZ trace, Markdown summary, plot."""

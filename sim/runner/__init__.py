@@ -1,0 +1,1 @@
+"""Running scenarios: build a run from a scenario, run it, collect its result."""

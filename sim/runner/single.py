@@ -1,0 +1,234 @@
+"""One run of one scenario: build the rig, the controller, the walker's decisions and the
+timeline on a kernel, run it, and judge the checks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim import __version__
+from sim.checks.base import Extreme, Verdict
+from sim.checks.registry import REGISTRY
+from sim.control.api import Controller, Sensors, load_controller
+from sim.kernel import Kernel, Phase, seconds, ticks
+from sim.presets import preset_file
+from sim.report.result import RunResult
+from sim.rig import Rig
+from sim.runner.context import RunContext
+from sim.scenario import schema as s
+from sim.scenario.loader import load_scenario
+from sim.treadmills.motorized import MotorizedTreadmill
+from sim.walker.minimal import WALKING, MinimalWalker
+
+
+class ScenarioCrash(RuntimeError):
+    """Something raised during a run (exit code 3). `__cause__` holds the original error."""
+
+
+@dataclass
+class Console:
+    """The user's requests on the console panel; it clears when the drive drops out."""
+
+    speed_mps: float = 0.0
+    incline_pct: float = 0.0
+
+
+@dataclass
+class Run:
+    scenario: s.Scenario
+    kernel: Kernel
+    rig: Rig
+    controller: Controller
+    console: Console
+    reducers: dict[str, Extreme | None]
+    context: RunContext
+
+    @property
+    def treadmill(self) -> MotorizedTreadmill:
+        return self.rig.treadmill
+
+
+def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
+    """Everything wired and scheduled, nothing run yet. A bad controller raises
+    ControllerError (an input error) here, before any time passes."""
+    controller = load_controller(scenario.controller.policy, dict(scenario.controller.params))
+    tm = MotorizedTreadmill(scenario.treadmill)
+    walker = MinimalWalker(scenario.walker, tm.length_m) if scenario.walker else None
+    rig = Rig(tm, walker)
+    kernel = Kernel(
+        rig,
+        end=ticks(scenario.duration_s),
+        trace_period=ticks(1.0 / scenario.trace_hz),
+        seed=seed,
+        run_index=run_index,
+    )
+    rig.attach(kernel)
+    console = Console()
+    context = RunContext(scenario, scenario.treadmill, rig.signal_index, kernel.log)
+    reducers = {name: REGISTRY[name].reducer(context) for name in scenario.checks}
+    kernel.reducers.extend(r for r in reducers.values() if r is not None)
+    run = Run(scenario, kernel, rig, controller, console, reducers, context)
+    kernel.process(_controller_loop(run, ticks(1.0 / scenario.controller.rate_hz)))
+    if walker:
+        kernel.process(_walker_loop(kernel, walker))
+    for action in scenario.timeline:
+        _schedule_action(run, action)
+    return run
+
+
+def _controller_loop(run: Run, period: int):
+    kernel, tm, console, controller = run.kernel, run.treadmill, run.console, run.controller
+    yield kernel.timeout(0, Phase.CONTROLLER)
+    while True:
+        if not tm.drive_ready:
+            console.speed_mps = 0.0
+        sensors = Sensors(
+            tm.v, tm.incline_pct, tm.clip_attached, tm.drive_ready,
+            console.speed_mps, console.incline_pct,
+        )  # fmt: skip
+        cmd = controller.on_tick(sensors, kernel.now * 1e-6)
+        tm.command(cmd.target_speed_mps, cmd.target_incline_pct, cmd.drive_enable)
+        yield kernel.timeout(period, Phase.CONTROLLER)
+
+
+def _walker_loop(kernel: Kernel, walker: MinimalWalker):
+    """At each step the walker looks, and one reaction time later acts."""
+    yield kernel.timeout(0, Phase.WALKER)
+    while walker.mode == WALKING:
+        chosen = walker.steering()
+
+        def act(t: int, a: float = chosen) -> None:
+            if walker.mode == WALKING:
+                walker.a = a
+
+        kernel.call_at(kernel.now + walker.reaction_ticks, Phase.WALKER, act, key="walker.steer")
+        yield kernel.timeout(walker.step_ticks, Phase.WALKER)
+
+
+def _schedule_action(run: Run, action: s.Action) -> None:
+    kernel, rig, tm, console = run.kernel, run.rig, run.treadmill, run.console
+
+    def do(t: int) -> None:
+        if isinstance(action, s.SetSpeed):
+            console.speed_mps = action.mps
+            kernel.record("user.set_speed", speed_mps=action.mps)
+        elif isinstance(action, s.SetIncline):
+            console.incline_pct = action.incline_pct
+            kernel.record("user.set_incline", incline_pct=action.incline_pct)
+        elif isinstance(action, s.PullClip):
+            kernel.record("clip.release", **rig.release_clip(by="hand"))
+        elif isinstance(action, s.StopWalking):
+            kernel.invalidate("walker.steer")
+            rig.walker.stop_walking(tm.v)
+            kernel.record("walker.stop_walking", walker_x_m=rig.walker.x)
+        elif isinstance(action, s.CutPower):
+            tm.lose_power()
+            kernel.record("power.lost")
+        elif isinstance(action, s.RestorePower):
+            tm.restore_power()
+            kernel.record("power.restored")
+        elif isinstance(action, s.ManualReset):
+            kernel.record("reset", accepted=tm.manual_reset())
+
+    hardware = (s.PullClip, s.CutPower, s.RestorePower, s.ManualReset)
+    if isinstance(action, hardware):
+        phase = Phase.HARDWARE
+    elif isinstance(action, s.StopWalking):
+        phase = Phase.WALKER
+    else:
+        phase = Phase.SENSORS
+    kernel.call_at(ticks(action.at_s), phase, do)
+
+
+def execute(run: Run) -> None:
+    """Run to the end; anything raised inside becomes a ScenarioCrash."""
+    try:
+        run.kernel.run()
+    except (simpy.core.EmptySchedule, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise ScenarioCrash(f"{type(exc).__name__}: {exc}") from exc
+
+
+def collect(run: Run, scenario_id: str, seed: int) -> RunResult:
+    scenario = run.scenario
+    checks = [
+        REGISTRY[name].evaluate(
+            run.context,
+            run.reducers[name],
+            spec.threshold,
+            Verdict.FAIL if name in scenario.expect_fail else Verdict.PASS,
+        )
+        for name, spec in scenario.checks.items()
+    ]
+    rig = run.rig
+    return RunResult(
+        scenario_id=scenario_id,
+        scenario_name=scenario.name,
+        seed=seed,
+        checks=checks,
+        events=[(seconds(t), kind, details) for t, kind, details in run.kernel.log],
+        trace=run.kernel.trace.arrays(),
+        energy_j=energy_account(run.treadmill),
+        provenance=provenance(scenario, seed),
+        events_processed=run.kernel.events_processed,
+        deck_length_m=run.treadmill.length_m,
+        clip_release_x_m=rig.cord.release_x() if rig.cord else None,
+    )
+
+
+def energy_account(tm: MotorizedTreadmill) -> dict[str, float]:
+    """Lab-frame energy over the run (J). In = walker work on the belt + mains; out = every
+    loss + what the bus and the belt train stored. The residual closes the balance."""
+    bus_gain = tm.bus_energy_j - tm.bus_floor_j
+    kinetic = tm.kinetic_energy_j
+    supplied = tm.w_walker + tm.w_mains
+    used = tm.w_drag + tm.w_copper + tm.w_brake + tm.w_logic + bus_gain + kinetic
+    return {
+        "walker_on_belt": tm.w_walker,
+        "mains": tm.w_mains,
+        "deck_drag": tm.w_drag,
+        "motor_copper": tm.w_copper,
+        "brake_resistor": tm.w_brake,
+        "logic": tm.w_logic,
+        "bus_stored": bus_gain,
+        "belt_kinetic": kinetic,
+        "residual": supplied - used,
+    }
+
+
+def provenance(scenario: s.Scenario, seed: int) -> dict[str, Any]:
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
+    preset = preset_file("treadmills", scenario.treadmill.preset)
+    return {
+        "treadbench": __version__,
+        "scenario_sha256": hashlib.sha256(canonical).hexdigest(),
+        "seed": seed,
+        "treadmill_preset": scenario.treadmill.preset,
+        "preset_sha256": hashlib.sha256(preset.read_bytes()).hexdigest(),
+        "preset_sources": dict(sorted(scenario.treadmill.sources.items())),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "simpy": simpy.__version__,
+    }
+
+
+def run_scenario(
+    scenario: s.Scenario | str | Path, seed: int | None = None, scenario_id: str | None = None
+) -> RunResult:
+    """Run one scenario (a Scenario or a path to its TOML file) and judge its checks."""
+    if not isinstance(scenario, s.Scenario):
+        path = Path(scenario)
+        scenario = load_scenario(path)
+        scenario_id = scenario_id or path.stem
+    seed = scenario.seed if seed is None else seed
+    run = build(scenario, seed)
+    execute(run)
+    return collect(run, scenario_id or scenario.name, seed)

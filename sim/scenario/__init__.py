@@ -1,0 +1,1 @@
+"""Scenarios: the TOML schema, the loader with its error messages, and library discovery."""

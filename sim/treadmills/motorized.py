@@ -1,0 +1,370 @@
+"""A motorized treadmill: belt, PMDC motor, drive circuit and speed loop, DC bus, relay, clip
+switch and contactor, incline actuator, winding temperature.
+
+The drive board is a sampled-data controller: at each of its loop boundaries it ramps its
+speed reference toward the commanded target and sets the armature voltage from a PI loop,
+then holds it (zero-order hold) until the next boundary; the belt equation is solved exactly
+in between (`belt.affine_step`). Conduction changes of the single-switch chopper, the belt
+reaching zero or stopping, and the bus crossing its thresholds are crossing functions, so
+the kernel fires them as events at their own time.
+
+Power path: the clip switch and the mains feed the relay coil and the bridge's gate enable.
+A clip release or a power loss latches the drive off; nothing restarts until `manual_reset`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.kernel import ticks
+from sim.treadmills.belt import STOPPED_SPEED_MPS, affine_step
+from sim.treadmills.motor import PmdcMotor
+from sim.treadmills.params import MotorizedParams
+from sim.treadmills.thermal import WindingThermal
+
+NEVER = -1.0  # crossing value of a crossing that cannot happen in the present mode
+
+# Armature circuit while the bridge output is held
+OPEN = 0  # nothing connected, or every switch off with the EMF below the bus
+DRIVEN = 1  # the bridge applies `volts` through Ra (current of either sign on two_quadrant)
+BLOCKED = 2  # single-switch chopper asked for less than the EMF: its diode blocks, i = 0
+BRAKE = 3  # armature across the brake resistor (nc_brake relay unpowered)
+
+STATE_FIELDS = (
+    "v", "s", "moving", "stuck", "accel", "current_a", "bus_energy_j", "incline_pct",
+    "winding_c", "frame_c", "w_walker", "w_mains", "w_drag", "w_copper", "w_brake", "w_logic",
+    "w_drive",
+)  # fmt: skip
+
+
+class MotorizedTreadmill:
+    signal_names = (
+        "belt_speed_mps", "drive_reference_mps", "target_speed_mps", "belt_accel_mps2",
+        "belt_decel_mps2", "belt_position_m", "motor_current_a", "bus_voltage_v", "incline_pct",
+        "overspeed_mps", "winding_temp_c",
+    )  # fmt: skip
+    crossing_names = (
+        "belt.zero", "belt.stopped", "drive.conduction", "bus.overvoltage", "bus.brownout",
+        "bus.wake",
+    )  # fmt: skip
+
+    def __init__(self, p: MotorizedParams):
+        self.p = p
+        self.length_m = p.deck.length_m
+        self.motor = PmdcMotor(p.motor)
+        self.thermal = WindingThermal(p.thermal)
+        self.loop_ticks = ticks(p.drive.loop_period_s)
+        self.m_eq = p.belt.equivalent_mass_kg
+        self.two_quadrant = p.drive.circuit == "two_quadrant"
+        self.capacitance_f = p.bus.capacitance_f
+        self.bus_floor_j = self._energy(p.bus.mains_peak_v)
+        self.bus_clamp_j = (
+            self._energy(p.bus.brake_resistor_on_v) if p.bus.brake_resistor_on_v else math.inf
+        )
+        self.wake_v = p.bus.brownout_v * 1.2  # logic-rail hysteresis (unsourced)
+
+        # belt
+        self.v = 0.0
+        self.s = 0.0
+        self.moving = 0  # sign of motion during the current sub-step
+        self.stuck = True
+        self.accel = 0.0
+        # commands, as last received from the controller
+        self.target_mps = 0.0
+        self.target_incline_pct = 0.0
+        self.enable_cmd = True
+        # drive board
+        self.v_ref = 0.0
+        self.integral_v = 0.0
+        self.volts = 0.0
+        self.circuit = OPEN
+        self.current_a = 0.0
+        # power path
+        self.mains_on = True
+        self.logic_on = True
+        self.clip_attached = True
+        self.contactor_open = False
+        self.latched = False  # a clip cut, power loss or over-voltage trip: reset by hand
+        # bus, incline
+        self.bus_energy_j = self.bus_floor_j
+        self.incline_pct = 0.0
+        # energy (J): walker work on the belt, drawn from mains, and where it went
+        self.w_walker = self.w_mains = self.w_drag = self.w_copper = 0.0
+        self.w_brake = self.w_logic = self.w_drive = 0.0
+        # the walker's frozen load, kept for the stiction test at the belt-zero crossing
+        self.f_walker = 0.0
+        self.normal_n = 0.0
+
+    def _energy(self, volts: float) -> float:
+        return 0.5 * self.capacitance_f * volts * volts
+
+    # ----------------------------------------------------------------- state
+    @property
+    def winding_c(self) -> float:
+        return self.thermal.winding_c
+
+    @property
+    def frame_c(self) -> float:
+        return self.thermal.frame_c
+
+    def save(self) -> tuple:
+        return (
+            self.v, self.s, self.moving, self.stuck, self.accel, self.current_a,
+            self.bus_energy_j, self.incline_pct, self.thermal.winding_c, self.thermal.frame_c,
+            self.w_walker, self.w_mains, self.w_drag, self.w_copper, self.w_brake, self.w_logic,
+            self.w_drive,
+        )  # fmt: skip
+
+    def restore(self, st: tuple) -> None:
+        (
+            self.v, self.s, self.moving, self.stuck, self.accel, self.current_a,
+            self.bus_energy_j, self.incline_pct, self.thermal.winding_c, self.thermal.frame_c,
+            self.w_walker, self.w_mains, self.w_drag, self.w_copper, self.w_brake, self.w_logic,
+            self.w_drive,
+        ) = st  # fmt: skip
+
+    @property
+    def bus_voltage_v(self) -> float:
+        return math.sqrt(2.0 * self.bus_energy_j / self.capacitance_f)
+
+    @property
+    def kinetic_energy_j(self) -> float:
+        return 0.5 * self.m_eq * self.v * self.v
+
+    @property
+    def drive_ready(self) -> bool:
+        """The drive accepts commands: powered, clip in, not latched."""
+        return self.mains_on and self.logic_on and not self.latched and not self.contactor_open
+
+    @property
+    def incline_powered(self) -> bool:
+        return self.drive_ready
+
+    def coulomb_drag_n(self, normal_n: float) -> float:
+        b = self.p.belt
+        return b.no_load_drag_n + b.friction_coefficient * normal_n
+
+    # ----------------------------------------------------------------- dynamics
+    def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
+        """Advance h_ticks with the walker's load F_walker = f_walker − m_add·dv/dt frozen."""
+        h = h_ticks * 1e-6
+        self.f_walker = f_walker
+        self.normal_n = normal_n
+        k = self.motor.k
+        ra = self.motor.resistance(self.thermal.winding_c)
+        circuit = self.circuit
+        volts = self.volts
+        if circuit == DRIVEN:
+            r = ra
+            a_motor = k * volts / r
+            b_motor = k * k / r
+        elif circuit == BRAKE:
+            r = ra + self.p.relay.brake_resistance_ohm
+            volts = 0.0
+            a_motor = 0.0
+            b_motor = k * k / r
+        else:
+            r = ra
+            volts = a_motor = b_motor = 0.0
+        f_coulomb = self.coulomb_drag_n(normal_n)
+        mass = self.m_eq + m_add
+        v0 = self.v
+        if v0 > 0.0:
+            moving = 1
+        elif v0 < 0.0:
+            moving = -1
+        else:
+            applied = a_motor + f_walker
+            if self.stuck and abs(applied) <= f_coulomb:
+                moving = 0
+            else:
+                moving = 1 if applied > 0.0 else -1
+        self.moving = moving
+        self.stuck = moving == 0
+        if moving == 0:
+            v1 = int_v = int_v2 = 0.0
+            accel = 0.0
+        else:
+            a_total = a_motor + f_walker - moving * f_coulomb
+            b_total = b_motor + self.p.belt.viscous_drag_n_per_mps
+            v1, int_v, int_v2 = affine_step(v0, mass, a_total, b_total, h)
+            accel = (a_total - b_total * v1) / mass
+        self.v = v1
+        self.accel = accel
+        self.s += int_v
+
+        # energy over the sub-step, from the exact integrals
+        self.w_walker += f_walker * int_v - 0.5 * m_add * (v1 * v1 - v0 * v0)
+        self.w_drag += moving * f_coulomb * int_v + self.p.belt.viscous_drag_n_per_mps * int_v2
+        if circuit == DRIVEN or circuit == BRAKE:
+            # i = (V − k v)/R:  ∫R i² = (V²h − 2Vk∫v + k²∫v²)/R
+            heat = (volts * volts * h - 2.0 * volts * k * int_v + k * k * int_v2) / r
+            drive_in = volts * (volts * h - k * int_v) / r  # ∫V i, from the bus
+            copper = heat * ra / r
+            self.w_copper += copper
+            self.w_brake += heat - copper
+            self.current_a = (volts - k * v1) / r
+        else:
+            copper = drive_in = 0.0
+            self.current_a = 0.0
+        self.w_drive += drive_in
+
+        # DC bus: held from below by the rectified mains while powered, clamped from above by
+        # a brake chopper if fitted; the bookkeeping is exact, the clamp instant is the step end
+        logic_j = self.p.bus.logic_power_w * h if self.logic_on else 0.0
+        e_bus = self.bus_energy_j - drive_in - logic_j
+        self.w_logic += logic_j
+        if self.mains_on and e_bus < self.bus_floor_j:
+            self.w_mains += self.bus_floor_j - e_bus
+            e_bus = self.bus_floor_j
+        if e_bus > self.bus_clamp_j:
+            self.w_brake += e_bus - self.bus_clamp_j
+            e_bus = self.bus_clamp_j
+        self.bus_energy_j = max(e_bus, 0.0)
+
+        if self.incline_powered and self.incline_pct != self.target_incline_pct:
+            travel = self.p.incline.rate_pct_per_s * h
+            gap = self.target_incline_pct - self.incline_pct
+            self.incline_pct += max(-travel, min(travel, gap))
+        self.thermal.step(copper / h if h > 0.0 else 0.0, v1, h)
+
+    def crossings(self) -> tuple[float, ...]:
+        v = self.v
+        moving = self.moving
+        zero = -v * moving if moving and self.coulomb_drag_n(self.normal_n) > 0.0 else NEVER
+        stopped = STOPPED_SPEED_MPS - abs(v)
+        if self.circuit == DRIVEN and not self.two_quadrant:
+            conduction = self.motor.k * v - self.volts
+        elif self.circuit == BLOCKED:
+            conduction = self.volts - self.motor.k * v
+        else:
+            conduction = NEVER
+        trip = self.p.bus.overvoltage_trip_v
+        bus_v = self.bus_voltage_v
+        overvoltage = bus_v - trip if trip and not self.latched else NEVER
+        brownout = self.p.bus.brownout_v - bus_v if self.logic_on else NEVER
+        wake = bus_v - self.wake_v if not self.logic_on else NEVER
+        return (zero, stopped, conduction, overvoltage, brownout, wake)
+
+    def signals(self) -> tuple[float, ...]:
+        v = self.v
+        engaged = self.circuit == DRIVEN or self.circuit == BLOCKED
+        return (
+            v,
+            self.v_ref,
+            self.target_mps,
+            self.accel,
+            -self.accel * self.moving,
+            self.s,
+            self.current_a,
+            self.bus_voltage_v,
+            self.incline_pct,
+            v - self.v_ref if engaged else 0.0,
+            self.thermal.winding_c,
+        )
+
+    def on_crossing(self, name: str) -> dict:
+        if name == "belt.zero":
+            self.v = 0.0
+            applied = self.f_walker + (
+                self.motor.k * self.volts / self.motor.resistance(self.winding_c)
+                if self.circuit == DRIVEN
+                else 0.0
+            )
+            self.stuck = abs(applied) <= self.coulomb_drag_n(self.normal_n)
+            self.moving = 0 if self.stuck else (1 if applied > 0.0 else -1)
+            return {"stuck": self.stuck}
+        if name == "belt.stopped":
+            return {"belt_position_m": self.s}
+        if name == "drive.conduction":
+            self.circuit = BLOCKED if self.circuit == DRIVEN else DRIVEN
+            return {"conducting": self.circuit == DRIVEN}
+        if name == "bus.overvoltage":
+            self.latched = True
+            self._update_circuit()
+            return {"bus_voltage_v": self.bus_voltage_v}
+        if name == "bus.brownout":
+            self.logic_on = False
+            self._update_circuit()
+            return {"bus_voltage_v": self.bus_voltage_v}
+        if name == "bus.wake":
+            self.logic_on = True
+            self._update_circuit()
+            return {"bus_voltage_v": self.bus_voltage_v}
+        raise KeyError(name)
+
+    # ----------------------------------------------------------------- drive board
+    def next_boundary(self, t: int) -> int:
+        return (t // self.loop_ticks + 1) * self.loop_ticks
+
+    def on_boundary(self, t: int) -> None:
+        self._update_circuit()
+
+    def _update_circuit(self) -> None:
+        """The drive board's loop: what the armature is connected to, and at what voltage."""
+        relay_powered = self.logic_on and not self.contactor_open
+        kind = self.p.relay.kind
+        bridge = self.drive_ready and self.enable_cmd
+        if not relay_powered and kind == "nc_brake":
+            self.circuit = BRAKE
+        elif not bridge or (not relay_powered and kind == "no_series"):
+            self.circuit = OPEN
+        else:
+            self._speed_loop()
+            return
+        # bumpless: a later restart ramps from the belt's actual speed
+        self.v_ref = max(self.v, 0.0)
+        self.integral_v = 0.0
+        self.volts = 0.0
+
+    def _speed_loop(self) -> None:
+        d = self.p.drive
+        period = d.loop_period_s
+        target = min(max(self.target_mps, 0.0), d.max_speed_mps)
+        gap = target - self.v_ref
+        self.v_ref += max(-d.ramp_decel_mps2 * period, min(d.ramp_accel_mps2 * period, gap))
+        k = self.motor.k
+        ra = self.motor.resistance(self.winding_c)
+        emf = k * self.v
+        error = self.v_ref - self.v
+        wanted = k * self.v_ref + d.speed_kp_v_per_mps * error + self.integral_v
+        limited = min(max(wanted, emf - ra * d.current_limit_a), emf + ra * d.current_limit_a)
+        volts = min(max(limited, 0.0), d.max_duty * self.bus_voltage_v)
+        if volts == wanted:  # integrate only while unsaturated (anti-windup)
+            self.integral_v += d.speed_ki_v_per_m * error * period
+        self.volts = volts
+        self.circuit = DRIVEN if self.two_quadrant or volts > emf else BLOCKED
+
+    # ----------------------------------------------------------------- hardware events
+    def command(self, target_mps: float, target_incline_pct: float, enable: bool) -> None:
+        """What the controller asks for; only the drive's own loop acts on it."""
+        self.target_mps = target_mps
+        self.target_incline_pct = min(max(target_incline_pct, 0.0), self.p.incline.max_pct)
+        self.enable_cmd = enable
+
+    def release_clip(self) -> None:
+        self.clip_attached = False
+
+    def cut(self) -> None:
+        """The contactor opens: motor and incline power cut in hardware, latched."""
+        self.contactor_open = True
+        self.latched = True
+        self._update_circuit()
+
+    def lose_power(self) -> None:
+        self.mains_on = False
+        self.latched = True
+        self._update_circuit()
+
+    def restore_power(self) -> None:
+        self.mains_on = True
+
+    def manual_reset(self) -> bool:
+        """Clip back in and the reset pressed: the drive may run again if powered."""
+        self.clip_attached = True
+        if not self.mains_on:
+            return False
+        self.contactor_open = False
+        self.latched = False
+        self._update_circuit()
+        return True

@@ -1,0 +1,104 @@
+"""Parameters of a motorized treadmill, as a preset file declares them (SI, unit in the name)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.strict import Fraction, NonNegative, Positive, StrictModel
+
+
+class Deck(StrictModel):
+    length_m: Positive
+
+
+class Belt(StrictModel):
+    equivalent_mass_kg: Positive  # belt, rollers, flywheel and drive train reflected to the belt
+    no_load_drag_n: NonNegative
+    friction_coefficient: NonNegative  # deck friction per newton of the walker's normal force
+    viscous_drag_n_per_mps: NonNegative = 0.0
+
+
+class Motor(StrictModel):
+    ke_v_s_per_rad: Positive  # EMF constant; Kt = Ke in SI units
+    armature_resistance_ohm: Positive  # at resistance_reference_c
+    resistance_reference_c: float = 20.0
+    copper_temperature_coefficient_per_k: NonNegative = 0.00393
+    rad_per_m: Positive  # motor radians per metre of belt (pulley ratio / roller radius)
+    peak_current_a: Positive  # the motor's rated peak armature current
+
+
+class Drive(StrictModel):
+    circuit: Literal["single_quadrant_chopper", "two_quadrant"]
+    max_duty: Fraction
+    current_limit_a: Positive
+    loop_period_s: Positive  # the drive board's own speed loop
+    speed_kp_v_per_mps: NonNegative
+    speed_ki_v_per_m: NonNegative
+    ramp_accel_mps2: Positive
+    ramp_decel_mps2: Positive
+    max_speed_mps: Positive
+
+
+class Bus(StrictModel):
+    mains_peak_v: Positive  # rectified mains: the bus is held here from below while powered
+    capacitance_f: Positive
+    capacitor_rating_v: Positive
+    logic_power_w: NonNegative  # control board and relay coil, drawn from the bus
+    brownout_v: Positive  # the logic rail drops below this bus voltage
+    brake_resistor_on_v: Positive | None = None  # a brake chopper clamps the bus here
+    overvoltage_trip_v: Positive | None = None  # the drive disables its bridge here
+
+
+class Relay(StrictModel):
+    kind: Literal["none", "no_series", "nc_brake"]
+    changeover: bool = False  # nc_brake only: the unpowered relay also opens the bridge side
+    brake_resistance_ohm: Positive | None = None
+
+    @model_validator(mode="after")
+    def _brake_needs_resistance(self) -> Relay:
+        if self.kind == "nc_brake" and self.brake_resistance_ohm is None:
+            raise ValueError("an nc_brake relay needs brake_resistance_ohm")
+        return self
+
+
+class Clip(StrictModel):
+    anchor_x_m: float  # console anchor along the deck (0 = front end)
+    anchor_height_m: Positive  # above the deck
+    cord_length_m: Positive  # anchor to clip, taut but unstretched
+    stretch_at_release_m: Positive  # cord elongation when its tension reaches the release force
+    release_force_n: Positive
+    contactor_delay_s: NonNegative  # clip switch opening -> motor and incline power cut
+    fits_height_min_m: Positive  # the walker heights the maker claims the clip fits
+    fits_height_max_m: Positive
+
+
+class Incline(StrictModel):
+    max_pct: NonNegative
+    rate_pct_per_s: Positive
+
+
+class Thermal(StrictModel):
+    winding_capacity_j_per_k: Positive
+    frame_capacity_j_per_k: Positive
+    winding_to_frame_k_per_w: Positive
+    frame_to_air_w_per_k: Positive  # at standstill
+    frame_to_air_w_per_k_per_mps: NonNegative  # extra cooling per m/s of belt (the fan)
+    ambient_c: float = 20.0
+
+
+class MotorizedParams(StrictModel):
+    kind: Literal["motorized"]
+    name: str
+    description: str = ""
+    deck: Deck
+    belt: Belt
+    motor: Motor
+    drive: Drive
+    bus: Bus
+    relay: Relay
+    clip: Clip
+    incline: Incline
+    thermal: Thermal
+    sources: dict[str, str] = Field(default_factory=dict)  # "section.field" -> where it comes from
