@@ -64,7 +64,7 @@ class Plant(Protocol):
     def on_boundary(self, t: int) -> None: ...
     def save(self) -> tuple: ...
     def restore(self, state: tuple) -> None: ...
-    def step(self, h: int) -> None: ...
+    def step(self, h: int) -> None: ...  # h = 0 refreshes outputs after a discrete change
     def crossings(self) -> tuple[float, ...]: ...
     def signals(self) -> tuple[float, ...]: ...
     def on_crossing(self, name: str, t: int) -> dict[str, Any]: ...
@@ -137,6 +137,8 @@ class Kernel:
         self._next_boundary = plant.next_boundary(0)
         self._generation: dict[Hashable, int] = {}
         self.events_processed = 0
+        self._fresh = True  # no discrete change to the plant since its outputs were sampled
+        self._g: tuple[float, ...] = plant.crossings()
 
     # ----------------------------------------------------------------- scheduling
     @property
@@ -181,6 +183,12 @@ class Kernel:
         seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index, STREAM_ID[name]))
         return np.random.default_rng(seq)
 
+    def touch(self) -> None:
+        """Say that an event changed the plant discretely (a mode, a load, a switch), so its
+        outputs and crossing functions are re-evaluated before time moves on. Commands that
+        act only at the plant's next sampled-data boundary need not touch."""
+        self._fresh = False
+
     def record(self, kind: str, **details: Any) -> None:
         """Append to the event log (and tell the reducers) at the current time."""
         t = self.env.now
@@ -212,7 +220,9 @@ class Kernel:
             return
         trace = self.trace
         reducers = self.reducers
-        g0 = plant.crossings()
+        if not self._fresh:
+            self._show_discontinuity(t)
+        g0 = self._g
         while t < target:
             t1 = min(target, self._next_boundary, self._next_sample)
             start = plant.save()
@@ -223,7 +233,7 @@ class Kernel:
                     self._stop_at_crossing(start, t, t1, g0)
                     return
             self.t = t = t1
-            g0 = g1
+            self._g = g0 = g1
             signals = plant.signals()
             for r in reducers:
                 r.update(t, signals)
@@ -233,7 +243,20 @@ class Kernel:
             if t == self._next_boundary:
                 plant.on_boundary(t)
                 self._next_boundary = plant.next_boundary(t)
-                g0 = plant.crossings()
+                self._show_discontinuity(t)
+                g0 = self._g
+
+    def _show_discontinuity(self, t: int) -> None:
+        """After an event or a sampled-data update the outputs may jump (a current when the
+        drive changes its voltage, a deceleration at a cut): a zero-length step recomputes
+        them and the reducers see the new values. Between discontinuities every reduced
+        signal is monotonic within a sub-step, so its extremes are at sub-step ends."""
+        self.plant.step(0)
+        signals = self.plant.signals()
+        for r in self.reducers:
+            r.update(t, signals)
+        self._fresh = True
+        self._g = self.plant.crossings()
 
     def _stop_at_crossing(self, start: tuple, t0: int, t1: int, g0: tuple[float, ...]) -> None:
         """Bisect [t0, t1] for the first tick at which a crossing function reaches zero."""
@@ -252,6 +275,7 @@ class Kernel:
         g1 = plant.crossings()
         names = [n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 <= b]
         self.t = hi
+        self._g = g1
         signals = plant.signals()
         for r in self.reducers:
             r.update(hi, signals)
@@ -262,6 +286,7 @@ class Kernel:
         def fire(t: int) -> None:
             for name in names:
                 self.record(name, **plant.on_crossing(name, t))
+            self.touch()
 
         self.call_at(hi, Phase.PLANTS, fire)
 

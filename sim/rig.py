@@ -109,3 +109,4 @@ class Rig:
         tm = self.treadmill
         tm.cut()
         self.kernel.record("drive.cut", belt_speed_mps=tm.v, belt_position_m=tm.s)
+        self.kernel.touch()

@@ -70,9 +70,9 @@ class Extreme:
     """Online reducer: the largest (or smallest) value of one signal, with its time,
     optionally only between the first `opens_on` event and the next `closes_on` event.
 
-    The plant's sub-steps end at every event and every drive boundary, and within a sub-step
-    each signal here is monotonic (the belt solution is one exponential), so the extreme over
-    sub-step ends is the extreme over the run."""
+    The kernel shows it every sub-step end and the outputs just after every event and
+    sampled-data update; in between, each signal is monotonic (the belt solution is one
+    exponential), so these samples hold the extreme over the run."""
 
     index: int
     sense: Literal["max", "min"] = "max"

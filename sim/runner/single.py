@@ -105,8 +105,9 @@ def _walker_loop(kernel: Kernel, walker: MinimalWalker):
         chosen = walker.steering()
 
         def act(t: int, a: float = chosen) -> None:
-            if walker.mode == WALKING:
+            if walker.mode == WALKING and walker.a != a:
                 walker.a = a
+                kernel.touch()
 
         kernel.call_at(kernel.now + walker.reaction_ticks, Phase.WALKER, act, key="walker.steer")
         yield kernel.timeout(walker.step_ticks, Phase.WALKER)
@@ -136,6 +137,7 @@ def _schedule_action(run: Run, action: s.Action) -> None:
             kernel.record("power.restored")
         elif isinstance(action, s.ManualReset):
             kernel.record("reset", accepted=tm.manual_reset())
+        kernel.touch()
 
     hardware = (s.PullClip, s.CutPower, s.RestorePower, s.ManualReset)
     if isinstance(action, hardware):

@@ -1,0 +1,250 @@
+"""The `treadbench` command. Thin commands over the library: parse, run, write, exit code.
+
+Exit codes follow pytest: 0 every verdict as expected, 1 a verdict not as expected,
+2 interrupted, 3 a scenario raised (internal error), 4 usage or input error, 5 nothing to
+run. Over many scenarios the worst wins: 4 > 3 > 2 > 1 > 0.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.checks.base import CheckResult
+from sim.checks.registry import REGISTRY
+from sim.control.api import ControllerError
+from sim.presets import load_preset, preset_names
+from sim.report.result import RunResult
+from sim.report.writers import write_run
+from sim.runner.single import ScenarioCrash, build, collect, execute
+from sim.scenario.library import ScenarioFile, discover
+from sim.scenario.loader import ScenarioError, load_scenario
+
+OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_TESTS = 0, 1, 2, 3, 4, 5
+_SEVERITY = {OK: 0, FAILED: 1, INTERRUPTED: 2, INTERNAL: 3, USAGE: 4, NO_TESTS: -1}
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate treadmills and walkers, and check scenarios for fall risk, clip-stop "
+    "latency and motor load.",
+)
+out = Console()
+err = Console(stderr=True)
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Scenario files or folders (searched for *.toml).")]  # noqa: E501
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def worst(codes: list[int]) -> int:
+    """The exit code over many scenarios: 4 > 3 > 2 > 1 > 0 (5 only when nothing ran)."""
+    return max(codes, key=_SEVERITY.__getitem__, default=NO_TESTS)
+
+
+def _discover(paths: list[Path]) -> list[ScenarioFile]:
+    try:
+        return discover(paths)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(USAGE) from None
+
+
+def _nothing_found(paths: list[Path]) -> typer.Exit:
+    err.print(f"no scenario (*.toml) under {', '.join(map(str, paths))}", highlight=False)
+    return typer.Exit(NO_TESTS)
+
+
+@app.command()
+def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
+    """Check scenario files without running them."""
+    files = _discover(paths)
+    if not files:
+        raise _nothing_found(paths)
+    report, codes = [], []
+    for f in files:
+        errors: list[str] = []
+        try:
+            build(load_scenario(f.path), seed=0)
+        except ScenarioError as exc:
+            errors = exc.lines
+        except ControllerError as exc:
+            errors = [f"{f.path}: controller: {exc}"]
+        codes.append(USAGE if errors else OK)
+        report.append({"path": str(f.path), "ok": not errors, "errors": errors})
+        if not as_json:
+            for line in errors:
+                err.print(line, highlight=False, markup=False)
+            if not errors:
+                out.print(f"ok  {f.path}", highlight=False)
+    if as_json:
+        print(json.dumps(report, indent=2))
+    raise typer.Exit(worst(codes))
+
+
+@app.command("list")
+def list_(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Where to look (default: scenarios/).")] = None,  # noqa: E501
+    as_json: JsonOpt = False,
+) -> None:
+    """List scenarios and treadmill presets."""
+    roots = paths or ([Path("scenarios")] if Path("scenarios").is_dir() else [])
+    scenarios = []
+    for f in _discover(roots):
+        try:
+            name = load_scenario(f.path).name
+        except ScenarioError:
+            name = None  # `treadbench validate` says why
+        scenarios.append({"id": str(f.relative), "path": str(f.path), "name": name})
+    presets = [
+        {"name": n, "title": load_preset("treadmills", n)["name"]}
+        for n in preset_names("treadmills")
+    ]
+    if as_json:
+        print(json.dumps({"scenarios": scenarios, "presets": {"treadmills": presets}}, indent=2))
+        return
+    table = Table("scenario", "name", title="Scenarios")
+    for s in scenarios:
+        table.add_row(s["path"], s["name"] or "[red]invalid: run treadbench validate[/]")
+    out.print(table)
+    table = Table("preset", "title", title="Treadmill presets")
+    for p in presets:
+        table.add_row(p["name"], p["title"])
+    out.print(table)
+
+
+@app.command()
+def checks(as_json: JsonOpt = False) -> None:
+    """List the registered checks with units, default thresholds and sources."""
+    rows = [
+        {
+            "name": c.name,
+            "unit": c.unit,
+            "passes_when": f"value {'<=' if c.sense == 'max' else '>='} threshold",
+            "default_threshold": c.default_text,
+            "description": c.description,
+            "source": c.source,
+        }
+        for c in REGISTRY.values()
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("check", "unit", "passes when", "default", "what", "source", show_lines=True)
+    for r in rows:
+        table.add_row(
+            r["name"], r["unit"], r["passes_when"], r["default_threshold"], r["description"],
+            r["source"],
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def run(
+    paths: PathsArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output root.")] = Path("reports"),
+    seed: Annotated[int | None, typer.Option(help="Override every scenario's seed.", min=0)] = None,  # noqa: E501
+    as_json: JsonOpt = False,
+) -> None:
+    """Run scenarios; write result.json, trace.npz, summary.md and plot.png for each to
+    OUT/<scenario path below the folder named>/."""
+    files = _discover(paths)
+    if not files:
+        raise _nothing_found(paths)
+    codes: list[int] = []
+    summaries = []
+    for f in files:
+        try:
+            code, result = _run_one(f, out_dir, seed, as_json)
+        except KeyboardInterrupt:
+            err.print("interrupted", highlight=False)
+            codes.append(INTERRUPTED)
+            break
+        codes.append(code)
+        summaries.append(
+            {"id": str(f.relative), "exit_code": code, "result": result.to_dict() if result else None}
+        )
+    if as_json:
+        print(json.dumps(summaries, indent=2))
+    else:
+        counts = {c: codes.count(c) for c in sorted(set(codes))}
+        labels = {OK: "as expected", FAILED: "not as expected", INTERRUPTED: "interrupted",
+                  INTERNAL: "crashed", USAGE: "invalid"}  # fmt: skip
+        parts = ", ".join(f"{n} {labels[c]}" for c, n in counts.items())
+        out.print(f"{len(codes)} scenario(s): {parts}", highlight=False)
+    raise typer.Exit(worst(codes))
+
+
+def _run_one(
+    f: ScenarioFile, out_dir: Path, seed: int | None, quiet: bool
+) -> tuple[int, RunResult | None]:
+    try:
+        scenario = load_scenario(f.path)
+        run_ = build(scenario, scenario.seed if seed is None else seed)
+    except ScenarioError as exc:
+        for line in exc.lines:
+            err.print(line, highlight=False, markup=False)
+        return USAGE, None
+    except ControllerError as exc:
+        err.print(f"{f.path}: controller: {exc}", highlight=False, markup=False)
+        return USAGE, None
+    try:
+        execute(run_)
+    except ScenarioCrash as exc:
+        err.print(f"{f.path}: the run raised {exc}", highlight=False, markup=False)
+        err.print(_user_frames(exc.__cause__), highlight=False, markup=False)
+        return INTERNAL, None
+    result = collect(run_, str(f.relative.as_posix()), run_.kernel.seed)
+    write_run(result, out_dir / f.relative)
+    if not quiet:
+        _print_result(f, result)
+    return (OK if result.as_expected else FAILED), result
+
+
+def _user_frames(exc: BaseException | None) -> str:
+    """The traceback without treadbench's and SimPy's own frames (all of it if that is all)."""
+    if exc is None:
+        return ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = Path(__file__).parent
+    keep = [fr for fr in frames if not Path(fr.filename).is_relative_to(mine)
+            and "simpy" not in Path(fr.filename).parts]  # fmt: skip
+    lines = traceback.format_list(keep or frames)
+    return "".join(lines) + "".join(traceback.format_exception_only(exc))
+
+
+def _print_result(f: ScenarioFile, result: RunResult) -> None:
+    ok = "[green]as expected[/]" if result.as_expected else "[red]NOT as expected[/]"
+    table = Table("check", "value", "limit", "verdict", "expected", "", title=f"{f.path}: {ok}",
+                  title_justify="left")  # fmt: skip
+    for c in result.checks:
+        table.add_row(c.name, _value(c), _limit(c), c.verdict.label, c.expected.label,
+                      "[green]✓[/]" if c.as_expected else "[red]✗[/]")  # fmt: skip
+    out.print(table)
+
+
+def _value(c: CheckResult) -> str:
+    return "—" if c.value is None else f"{c.value:.4g} {c.unit}"
+
+
+def _limit(c: CheckResult) -> str:
+    return ("≤ " if c.sense == "max" else "≥ ") + f"{c.threshold:.4g} {c.unit}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: returns the exit code (the console script exits with it)."""
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="treadbench")
+    except typer.TyperException as exc:  # Click's usage errors: bad option, missing argument
+        exc.show()
+        code = USAGE
+    except (typer.Abort, KeyboardInterrupt):
+        code = INTERRUPTED
+    if code == 130:  # Ctrl-C seen by Click
+        code = INTERRUPTED
+    return code if isinstance(code, int) else OK
