@@ -8,6 +8,7 @@ run. Over many scenarios the worst wins: 4 > 3 > 2 > 1 > 0.
 from __future__ import annotations
 
 import json
+import sys
 import traceback
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +37,11 @@ app = typer.Typer(
     "latency and motor load.",
 )
 out = Console()
-err = Console(stderr=True)
+
+
+def _error(text: str) -> None:
+    """Plain text on stderr: never wrapped or styled, so paths and messages stay whole."""
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Scenario files or folders (searched for *.toml).")]  # noqa: E501
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
@@ -51,12 +56,12 @@ def _discover(paths: list[Path]) -> list[ScenarioFile]:
     try:
         return discover(paths)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        _error(f"error: {exc}")
         raise typer.Exit(USAGE) from None
 
 
 def _nothing_found(paths: list[Path]) -> typer.Exit:
-    err.print(f"no scenario (*.toml) under {', '.join(map(str, paths))}", highlight=False)
+    _error(f"no scenario (*.toml) under {', '.join(map(str, paths))}")
     return typer.Exit(NO_TESTS)
 
 
@@ -79,7 +84,7 @@ def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
         report.append({"path": str(f.path), "ok": not errors, "errors": errors})
         if not as_json:
             for line in errors:
-                err.print(line, highlight=False, markup=False)
+                _error(line)
             if not errors:
                 out.print(f"ok  {f.path}", highlight=False)
     if as_json:
@@ -162,7 +167,7 @@ def run(
         try:
             code, result = _run_one(f, out_dir, seed, as_json)
         except KeyboardInterrupt:
-            err.print("interrupted", highlight=False)
+            _error("interrupted")
             codes.append(INTERRUPTED)
             break
         codes.append(code)
@@ -188,16 +193,16 @@ def _run_one(
         run_ = build(scenario, scenario.seed if seed is None else seed)
     except ScenarioError as exc:
         for line in exc.lines:
-            err.print(line, highlight=False, markup=False)
+            _error(line)
         return USAGE, None
     except ControllerError as exc:
-        err.print(f"{f.path}: controller: {exc}", highlight=False, markup=False)
+        _error(f"{f.path}: controller: {exc}")
         return USAGE, None
     try:
         execute(run_)
     except ScenarioCrash as exc:
-        err.print(f"{f.path}: the run raised {exc}", highlight=False, markup=False)
-        err.print(_user_frames(exc.__cause__), highlight=False, markup=False)
+        _error(f"{f.path}: the run raised {exc}")
+        _error(_user_frames(exc.__cause__))
         return INTERNAL, None
     result = collect(run_, str(f.relative.as_posix()), run_.kernel.seed)
     write_run(result, out_dir / f.relative)

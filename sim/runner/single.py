@@ -156,7 +156,11 @@ def execute(run: Run) -> None:
     except (simpy.core.EmptySchedule, KeyboardInterrupt):
         raise
     except Exception as exc:
-        raise ScenarioCrash(f"{type(exc).__name__}: {exc}") from exc
+        # SimPy re-raises a copy of what a process raised; the original keeps the traceback
+        original = exc
+        while type(original.__cause__) is type(original):
+            original = original.__cause__
+        raise ScenarioCrash(f"{type(original).__name__}: {original}") from original
 
 
 def collect(run: Run, scenario_id: str, seed: int) -> RunResult:

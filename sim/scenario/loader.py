@@ -93,11 +93,11 @@ def _expected(e: dict) -> str:
     if kind == "bool_type":
         return f"expected true or false{got}"
     if kind == "greater_than":
-        return f"must be > {ctx['gt']}{got}"
+        return f"must be > {ctx['gt']:g}{got}"
     if kind == "greater_than_equal":
-        return f"must be >= {ctx['ge']}{got}"
+        return f"must be >= {ctx['ge']:g}{got}"
     if kind == "less_than_equal":
-        return f"must be <= {ctx['le']}{got}"
+        return f"must be <= {ctx['le']:g}{got}"
     if kind == "union_tag_invalid":
         return f"unknown action {ctx.get('tag')!r}; expected one of {', '.join(ACTION_NAMES)}"
     if kind == "value_error":

@@ -1,0 +1,36 @@
+"""Controllers used by the tests, loaded by scenarios as "tests.controllers:Name"."""
+
+from sim.control.api import Commands, Sensors
+
+
+class AlwaysOn:
+    """Commands speed and incline whatever happens: the hardware must still stop the belt."""
+
+    def __init__(self, speed_mps: float = 1.0, incline_pct: float = 5.0):
+        self.speed_mps = speed_mps
+        self.incline_pct = incline_pct
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(self.speed_mps, self.incline_pct)
+
+
+class RaisesAtTwoSeconds:
+    """A buggy user controller."""
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        if t >= 2.0:
+            raise ZeroDivisionError("user controller bug")
+        return Commands(0.5)
+
+
+class InterruptedAtOneSecond:
+    """Stands in for Ctrl-C during a run."""
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        if t >= 1.0:
+            raise KeyboardInterrupt
+        return Commands(0.5)
+
+
+class NoTick:
+    """Not a controller: no on_tick."""

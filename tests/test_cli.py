@@ -1,0 +1,155 @@
+"""The treadbench command, called in-process: exit codes, messages, what it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.cli import INTERNAL, INTERRUPTED, NO_TESTS, USAGE, main, worst
+from tests.conftest import MINIMAL
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_run_writes_every_output_and_exits_zero(capsys, tmp_path, write_scenario):
+    """A scenario whose verdicts all match exits 0 and writes its four files."""
+    path = write_scenario(MINIMAL)
+    code, out, _ = run_cli(capsys, "run", str(path.parent), "--out", str(tmp_path / "r"))
+    assert code == 0
+    written = sorted(p.name for p in (tmp_path / "r" / "s").iterdir())
+    assert written == ["plot.png", "result.json", "summary.md", "trace.npz"]
+    assert "as expected" in out
+
+
+def test_outputs_mirror_the_scenario_tree(capsys, tmp_path, write_scenario):
+    """Outputs go to OUT/<scenario path below the folder named>/."""
+    write_scenario(MINIMAL, name="group/one")
+    code, _, _ = run_cli(capsys, "run", str(tmp_path / "scenarios"), "--out", str(tmp_path / "r"))
+    assert code == 0
+    assert (tmp_path / "r" / "group" / "one" / "result.json").is_file()
+
+
+def test_unexpected_failure_exits_one(capsys, tmp_path, write_scenario):
+    """A check that fails without being expected to makes the exit code 1."""
+    path = write_scenario(MINIMAL.replace("speed_mph = 1.0", "speed_mph = 1.5"))
+    code, out, _ = run_cli(capsys, "run", str(path), "--out", str(tmp_path / "r"))
+    assert code == 1
+    assert "NOT as expected" in out
+
+
+def test_expected_failure_passes_the_suite(capsys, tmp_path, write_scenario):
+    """A check listed in expect_fail that fails is as expected: exit 0."""
+    text = MINIMAL.replace("speed_mph = 1.0", "speed_mph = 1.5")
+    text = text.replace('duration_s = 4.0', 'duration_s = 4.0\nexpect_fail = ["start_speed"]')
+    code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
+    assert code == 0
+
+
+def test_unexpected_pass_fails_the_suite(capsys, tmp_path, write_scenario):
+    """A check listed in expect_fail that passes is a failure (strict): exit 1."""
+    text = MINIMAL.replace('duration_s = 4.0', 'duration_s = 4.0\nexpect_fail = ["start_speed"]')
+    code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
+    assert code == 1
+    result = json.loads((tmp_path / "r" / "s" / "result.json").read_text())
+    check = next(c for c in result["checks"] if c["name"] == "start_speed")
+    assert (check["verdict"], check["expected"], check["as_expected"]) == ("pass", "fail", False)
+
+
+def test_an_error_never_counts_as_an_expected_failure(capsys, tmp_path, write_scenario):
+    """A scenario that raises exits 3 even when every check is expected to fail."""
+    text = MINIMAL.replace(
+        'duration_s = 4.0',
+        'duration_s = 4.0\nexpect_fail = ["start_speed", "rear_clearance"]\n'
+        '[controller]\npolicy = "tests.controllers:RaisesAtTwoSeconds"',
+    )
+    code, _, err = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
+    assert code == INTERNAL
+    assert "user controller bug" in err
+    assert "tests/controllers.py" in err  # the user's own frames are shown
+    assert "sim/kernel.py" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_interrupt_exits_two(capsys, tmp_path, write_scenario):
+    """Ctrl-C during a run stops it with exit code 2 and leaves nothing half-written."""
+    text = MINIMAL.replace(
+        'duration_s = 4.0', 'duration_s = 4.0\n[controller]\npolicy = "tests.controllers:InterruptedAtOneSecond"'
+    )
+    code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
+    assert code == INTERRUPTED
+    assert not (tmp_path / "r").exists()
+
+
+def test_no_scenario_exits_five(capsys, tmp_path):
+    """A folder without scenarios: exit 5."""
+    (tmp_path / "empty").mkdir()
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "empty"))
+    assert code == NO_TESTS
+    assert "no scenario" in err
+
+
+def test_missing_path_is_a_usage_error(capsys, tmp_path):
+    """A path that does not exist: exit 4, one line, no traceback."""
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "nope"))
+    assert code == USAGE
+    assert "no such file or folder" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["bogus"], ["run", "--no-such-flag", "x"], ["run"]])
+def test_click_usage_errors_exit_four(capsys, args):
+    """Click's own usage errors map to exit 4."""
+    code, _, err = run_cli(capsys, *args)
+    assert code == USAGE
+    assert "Traceback" not in err
+
+
+def test_worst_exit_code_wins():
+    """Over many scenarios: 4 > 3 > 2 > 1 > 0, and 5 only when nothing ran."""
+    assert worst([0, 1, 3, 2]) == 3
+    assert worst([1, 4, 3]) == 4
+    assert worst([0, 2, 1]) == 2
+    assert worst([]) == NO_TESTS
+
+
+def test_worst_wins_over_a_mixed_folder(capsys, tmp_path, write_scenario):
+    """One good, one failing and one invalid scenario: the invalid one sets exit 4."""
+    write_scenario(MINIMAL, name="good")
+    write_scenario(MINIMAL.replace("speed_mph = 1.0", "speed_mph = 1.5"), name="failing")
+    write_scenario(MINIMAL.replace("duration_s = 4.0", "duration_s = -4.0"), name="invalid")
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "scenarios"), "--out", str(tmp_path / "r"))
+    assert code == USAGE
+    assert "invalid.toml: duration_s: must be > 0 (got -4.0)" in err
+    assert (tmp_path / "r" / "good" / "result.json").is_file()
+
+
+def test_checks_lists_every_check_with_unit_and_source(capsys):
+    """`checks --json` lists the registry; each entry has a unit, a default and a source."""
+    code, out, _ = run_cli(capsys, "checks", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["name"] for r in rows} >= {"clip_stop_latency", "rear_clearance", "bus_voltage"}
+    assert all(r["unit"] and r["source"] and r["default_threshold"] for r in rows)
+
+
+def test_list_shows_scenarios_and_presets(capsys, write_scenario):
+    """`list --json` names the scenarios under a path and the treadmill presets."""
+    path = write_scenario(MINIMAL)
+    code, out, _ = run_cli(capsys, "list", str(path.parent), "--json")
+    assert code == 0
+    listing = json.loads(out)
+    assert listing["scenarios"][0]["name"] == "minimal"
+    assert "chopper_home" in {p["name"] for p in listing["presets"]["treadmills"]}
+
+
+def test_validate_accepts_the_library(capsys):
+    """Every scenario shipped in scenarios/ validates."""
+    code, out, _ = run_cli(capsys, "validate", str(Path(__file__).parent.parent / "scenarios"))
+    assert code == 0
+    assert out.count("ok ") >= 7
