@@ -171,9 +171,8 @@ def run(
             codes.append(INTERRUPTED)
             break
         codes.append(code)
-        summaries.append(
-            {"id": str(f.relative), "exit_code": code, "result": result.to_dict() if result else None}
-        )
+        data = result.to_dict() if result else None
+        summaries.append({"id": str(f.relative), "exit_code": code, "result": data})
     if as_json:
         print(json.dumps(summaries, indent=2))
     else:

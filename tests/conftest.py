@@ -31,6 +31,11 @@ rear_clearance = {}
 """
 
 
+def with_controller(text: str, policy: str) -> str:
+    """The scenario text with a [controller] table naming `policy`."""
+    return text.replace("duration_s = 4.0", f'duration_s = 4.0\n[controller]\npolicy = "{policy}"')
+
+
 @pytest.fixture
 def write_scenario(tmp_path: Path):
     """Write TOML text to tmp_path/scenarios/<name>.toml and return its path."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sim.cli import USAGE, main
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, with_controller
 
 CASES = {
     "missing field": (
@@ -54,13 +54,11 @@ CASES = {
         "expect_fail: bus_voltage not listed in [checks]",
     ),
     "controller that does not exist": (
-        MINIMAL.replace("duration_s = 4.0", 'duration_s = 4.0\n[controller]\npolicy = "nope.mod:X"'),
+        with_controller(MINIMAL, "nope.mod:X"),
         "controller: cannot import 'nope.mod'",
     ),
     "controller without on_tick": (
-        MINIMAL.replace(
-            "duration_s = 4.0", 'duration_s = 4.0\n[controller]\npolicy = "tests.controllers:NoTick"'
-        ),
+        with_controller(MINIMAL, "tests.controllers:NoTick"),
         "controller: tests.controllers:NoTick has no on_tick(sensors, t) method",
     ),
     "wrong controller parameter": (

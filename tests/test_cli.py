@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import INTERNAL, INTERRUPTED, NO_TESTS, USAGE, main, worst
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, with_controller
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -78,9 +78,7 @@ def test_an_error_never_counts_as_an_expected_failure(capsys, tmp_path, write_sc
 
 def test_interrupt_exits_two(capsys, tmp_path, write_scenario):
     """Ctrl-C during a run stops it with exit code 2 and leaves nothing half-written."""
-    text = MINIMAL.replace(
-        'duration_s = 4.0', 'duration_s = 4.0\n[controller]\npolicy = "tests.controllers:InterruptedAtOneSecond"'
-    )
+    text = with_controller(MINIMAL, "tests.controllers:InterruptedAtOneSecond")
     code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
     assert code == INTERRUPTED
     assert not (tmp_path / "r").exists()
