@@ -9,7 +9,7 @@ from typing import Any
 from sim.kernel import Kernel, Phase, ticks
 from sim.treadmills.clip import Cord
 from sim.treadmills.motorized import NEVER, MotorizedTreadmill
-from sim.walker.minimal import MinimalWalker
+from sim.walker.minimal import OFF_DECK, MinimalWalker
 
 
 class Rig:
@@ -18,7 +18,8 @@ class Rig:
         self.walker = walker
         self.cord = Cord(treadmill.p.clip, walker.waist_height_m) if walker else None
         self.cord_tension_n = 0.0
-        self.cord_force_n = 0.0
+        self._incline_pct = math.nan  # the incline its sine and cosine below belong to
+        self._sin = self._cos = 0.0
         self.kernel: Kernel | None = None
         names = treadmill.signal_names + ("cord_tension_n",)
         crossings = treadmill.crossing_names
@@ -41,12 +42,13 @@ class Rig:
 
     def save(self) -> tuple:
         w = self.walker
-        return (self.treadmill.save(), w.save() if w else None)
+        return (self.treadmill.save(), w.save() if w else None, self.cord_tension_n)
 
-    def restore(self, st: tuple) -> None:
-        self.treadmill.restore(st[0])
+    def restore(self, state: tuple) -> None:
+        self.treadmill.restore(state[0])
         if self.walker:
-            self.walker.restore(st[1])
+            self.walker.restore(state[1])
+        self.cord_tension_n = state[2]
 
     def step(self, h_ticks: int) -> None:
         tm = self.treadmill
@@ -54,12 +56,15 @@ class Rig:
         if w is None:
             tm.step(h_ticks, 0.0, 0.0, 0.0)
             return
-        theta = math.atan(tm.incline_pct * 0.01)
+        if tm.incline_pct != self._incline_pct:
+            theta = math.atan(tm.incline_pct * 0.01)
+            self._incline_pct = tm.incline_pct
+            self._sin, self._cos = math.sin(theta), math.cos(theta)
         tension, force = 0.0, 0.0
-        if tm.clip_attached and w.on_deck:
-            tension, force = self.cord.horizontal_force(w.clip_x_m)
+        if tm.clip_attached and w.mode != OFF_DECK:
+            tension, force = self.cord.horizontal_force(w.x + w.clip_offset_m)
         self.cord_tension_n = tension
-        f, m_add, normal = w.belt_load(math.sin(theta), math.cos(theta), force)
+        f, m_add, normal = w.belt_load(self._sin, self._cos, force)
         s0 = tm.s
         tm.step(h_ticks, f, m_add, normal)
         w.step(h_ticks * 1e-6, tm.v, tm.s - s0)

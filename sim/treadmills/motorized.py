@@ -20,7 +20,7 @@ from sim.kernel import ticks
 from sim.treadmills.belt import STOPPED_SPEED_MPS, affine_step
 from sim.treadmills.motor import PmdcMotor
 from sim.treadmills.params import MotorizedParams
-from sim.treadmills.thermal import WindingThermal
+from sim.treadmills.thermal import thermal_step
 
 NEVER = -1.0  # crossing value of a crossing that cannot happen in the present mode
 
@@ -29,13 +29,6 @@ OPEN = 0  # nothing connected, or every switch off with the EMF below the bus
 DRIVEN = 1  # the bridge applies `volts` through Ra (current of either sign on two_quadrant)
 BLOCKED = 2  # single-switch chopper asked for less than the EMF: its diode blocks, i = 0
 BRAKE = 3  # armature across the brake resistor (nc_brake relay unpowered)
-
-STATE_FIELDS = (
-    "v", "s", "moving", "stuck", "accel", "current_a", "bus_energy_j", "incline_pct",
-    "winding_c", "frame_c", "w_walker", "w_mains", "w_drag", "w_copper", "w_brake", "w_logic",
-    "w_drive",
-)  # fmt: skip
-
 
 class MotorizedTreadmill:
     signal_names = (
@@ -52,7 +45,6 @@ class MotorizedTreadmill:
         self.p = p
         self.length_m = p.deck.length_m
         self.motor = PmdcMotor(p.motor)
-        self.thermal = WindingThermal(p.thermal)
         self.loop_ticks = ticks(p.drive.loop_period_s)
         self.m_eq = p.belt.equivalent_mass_kg
         self.two_quadrant = p.drive.circuit == "two_quadrant"
@@ -62,6 +54,14 @@ class MotorizedTreadmill:
             self._energy(p.bus.brake_resistor_on_v) if p.bus.brake_resistor_on_v else math.inf
         )
         self.wake_v = p.bus.brownout_v * 1.2  # logic-rail hysteresis (unsourced)
+        # parameters the sub-step reads, as plain attributes (it runs ~100 times a second)
+        self._k = self.motor.k
+        self._brake_ohm = p.relay.brake_resistance_ohm or 0.0
+        self._no_load_n = p.belt.no_load_drag_n
+        self._mu = p.belt.friction_coefficient
+        self._viscous = p.belt.viscous_drag_n_per_mps
+        self._logic_w = p.bus.logic_power_w
+        self._incline_rate = p.incline.rate_pct_per_s
 
         # belt
         self.v = 0.0
@@ -85,47 +85,28 @@ class MotorizedTreadmill:
         self.clip_attached = True
         self.contactor_open = False
         self.latched = False  # a clip cut, power loss or over-voltage trip: reset by hand
-        # bus, incline
+        # bus, incline, winding
         self.bus_energy_j = self.bus_floor_j
+        self.bus_voltage_v = p.bus.mains_peak_v
         self.incline_pct = 0.0
+        self.winding_c = self.frame_c = p.thermal.ambient_c
         # energy (J): walker work on the belt, drawn from mains, and where it went
         self.w_walker = self.w_mains = self.w_drag = self.w_copper = 0.0
         self.w_brake = self.w_logic = self.w_drive = 0.0
-        # the walker's frozen load, kept for the stiction test at the belt-zero crossing
+        # the walker's load over the current sub-step: F_walker = f_walker − m_add·dv/dt
         self.f_walker = 0.0
+        self.m_add = 0.0
         self.normal_n = 0.0
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
 
     # ----------------------------------------------------------------- state
-    @property
-    def winding_c(self) -> float:
-        return self.thermal.winding_c
+    def save(self) -> dict:
+        return self.__dict__.copy()
 
-    @property
-    def frame_c(self) -> float:
-        return self.thermal.frame_c
-
-    def save(self) -> tuple:
-        return (
-            self.v, self.s, self.moving, self.stuck, self.accel, self.current_a,
-            self.bus_energy_j, self.incline_pct, self.thermal.winding_c, self.thermal.frame_c,
-            self.w_walker, self.w_mains, self.w_drag, self.w_copper, self.w_brake, self.w_logic,
-            self.w_drive,
-        )  # fmt: skip
-
-    def restore(self, st: tuple) -> None:
-        (
-            self.v, self.s, self.moving, self.stuck, self.accel, self.current_a,
-            self.bus_energy_j, self.incline_pct, self.thermal.winding_c, self.thermal.frame_c,
-            self.w_walker, self.w_mains, self.w_drag, self.w_copper, self.w_brake, self.w_logic,
-            self.w_drive,
-        ) = st  # fmt: skip
-
-    @property
-    def bus_voltage_v(self) -> float:
-        return math.sqrt(2.0 * self.bus_energy_j / self.capacitance_f)
+    def restore(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     @property
     def kinetic_energy_j(self) -> float:
@@ -136,37 +117,32 @@ class MotorizedTreadmill:
         """The drive accepts commands: powered, clip in, not latched."""
         return self.mains_on and self.logic_on and not self.latched and not self.contactor_open
 
-    @property
-    def incline_powered(self) -> bool:
-        return self.drive_ready
-
     def coulomb_drag_n(self, normal_n: float) -> float:
-        b = self.p.belt
-        return b.no_load_drag_n + b.friction_coefficient * normal_n
+        return self._no_load_n + self._mu * normal_n
 
     # ----------------------------------------------------------------- dynamics
     def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
-        """Advance h_ticks with the walker's load F_walker = f_walker − m_add·dv/dt frozen."""
-        h = h_ticks * 1e-6
+        """Advance h_ticks with the walker's load F_walker = f_walker − m_add·dv/dt frozen.
+        h_ticks = 0 only brings the outputs (acceleration, current) up to date."""
         self.f_walker = f_walker
+        self.m_add = m_add
         self.normal_n = normal_n
-        k = self.motor.k
-        ra = self.motor.resistance(self.thermal.winding_c)
+        k = self._k
+        ra = self.motor.resistance(self.winding_c)
         circuit = self.circuit
-        volts = self.volts
         if circuit == DRIVEN:
             r = ra
+            volts = self.volts
             a_motor = k * volts / r
             b_motor = k * k / r
         elif circuit == BRAKE:
-            r = ra + self.p.relay.brake_resistance_ohm
-            volts = 0.0
-            a_motor = 0.0
+            r = ra + self._brake_ohm
+            volts = a_motor = 0.0
             b_motor = k * k / r
         else:
             r = ra
             volts = a_motor = b_motor = 0.0
-        f_coulomb = self.coulomb_drag_n(normal_n)
+        f_coulomb = self._no_load_n + self._mu * normal_n
         mass = self.m_eq + m_add
         v0 = self.v
         if v0 > 0.0:
@@ -181,12 +157,16 @@ class MotorizedTreadmill:
                 moving = 1 if applied > 0.0 else -1
         self.moving = moving
         self.stuck = moving == 0
+        a_total = a_motor + f_walker - moving * f_coulomb
+        b_total = b_motor + self._viscous
+        if h_ticks == 0:
+            self.accel = 0.0 if moving == 0 else (a_total - b_total * v0) / mass
+            self.current_a = (volts - k * v0) / r if circuit == DRIVEN or circuit == BRAKE else 0.0
+            return
+        h = h_ticks * 1e-6
         if moving == 0:
-            v1 = int_v = int_v2 = 0.0
-            accel = 0.0
+            v1 = int_v = int_v2 = accel = 0.0
         else:
-            a_total = a_motor + f_walker - moving * f_coulomb
-            b_total = b_motor + self.p.belt.viscous_drag_n_per_mps
             v1, int_v, int_v2 = affine_step(v0, mass, a_total, b_total, h)
             accel = (a_total - b_total * v1) / mass
         self.v = v1
@@ -195,7 +175,7 @@ class MotorizedTreadmill:
 
         # energy over the sub-step, from the exact integrals
         self.w_walker += f_walker * int_v - 0.5 * m_add * (v1 * v1 - v0 * v0)
-        self.w_drag += moving * f_coulomb * int_v + self.p.belt.viscous_drag_n_per_mps * int_v2
+        self.w_drag += moving * f_coulomb * int_v + self._viscous * int_v2
         if circuit == DRIVEN or circuit == BRAKE:
             # i = (V − k v)/R:  ∫R i² = (V²h − 2Vk∫v + k²∫v²)/R
             heat = (volts * volts * h - 2.0 * volts * k * int_v + k * k * int_v2) / r
@@ -203,15 +183,15 @@ class MotorizedTreadmill:
             copper = heat * ra / r
             self.w_copper += copper
             self.w_brake += heat - copper
+            self.w_drive += drive_in
             self.current_a = (volts - k * v1) / r
         else:
             copper = drive_in = 0.0
             self.current_a = 0.0
-        self.w_drive += drive_in
 
         # DC bus: held from below by the rectified mains while powered, clamped from above by
         # a brake chopper if fitted; the bookkeeping is exact, the clamp instant is the step end
-        logic_j = self.p.bus.logic_power_w * h if self.logic_on else 0.0
+        logic_j = self._logic_w * h if self.logic_on else 0.0
         e_bus = self.bus_energy_j - drive_in - logic_j
         self.w_logic += logic_j
         if self.mains_on and e_bus < self.bus_floor_j:
@@ -220,23 +200,27 @@ class MotorizedTreadmill:
         if e_bus > self.bus_clamp_j:
             self.w_brake += e_bus - self.bus_clamp_j
             e_bus = self.bus_clamp_j
-        self.bus_energy_j = max(e_bus, 0.0)
+        if e_bus != self.bus_energy_j:
+            self.bus_energy_j = max(e_bus, 0.0)
+            self.bus_voltage_v = math.sqrt(2.0 * self.bus_energy_j / self.capacitance_f)
 
-        if self.incline_powered and self.incline_pct != self.target_incline_pct:
-            travel = self.p.incline.rate_pct_per_s * h
+        if self.incline_pct != self.target_incline_pct and self.drive_ready:
+            travel = self._incline_rate * h
             gap = self.target_incline_pct - self.incline_pct
             self.incline_pct += max(-travel, min(travel, gap))
-        self.thermal.step(copper / h if h > 0.0 else 0.0, v1, h)
+        self.winding_c, self.frame_c = thermal_step(
+            self.p.thermal, self.winding_c, self.frame_c, copper / h, v1, h
+        )
 
     def crossings(self) -> tuple[float, ...]:
         v = self.v
         moving = self.moving
-        zero = -v * moving if moving and self.coulomb_drag_n(self.normal_n) > 0.0 else NEVER
+        zero = -v * moving if moving and self._no_load_n + self._mu * self.normal_n > 0.0 else NEVER
         stopped = STOPPED_SPEED_MPS - abs(v)
         if self.circuit == DRIVEN and not self.two_quadrant:
-            conduction = self.motor.k * v - self.volts
+            conduction = self._k * v - self.volts
         elif self.circuit == BLOCKED:
-            conduction = self.volts - self.motor.k * v
+            conduction = self.volts - self._k * v
         else:
             conduction = NEVER
         trip = self.p.bus.overvoltage_trip_v
@@ -260,7 +244,7 @@ class MotorizedTreadmill:
             self.bus_voltage_v,
             self.incline_pct,
             v - self.v_ref if engaged else 0.0,
-            self.thermal.winding_c,
+            self.winding_c,
         )
 
     def on_crossing(self, name: str) -> dict:

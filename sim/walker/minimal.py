@@ -71,11 +71,11 @@ class MinimalWalker:
         self.a = 0.0
         self.mode = WALKING
 
-    def save(self) -> tuple:
-        return (self.x, self.u, self.a, self.mode)
+    def save(self) -> dict:
+        return self.__dict__.copy()
 
-    def restore(self, st: tuple) -> None:
-        self.x, self.u, self.a, self.mode = st
+    def restore(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     @property
     def clip_x_m(self) -> float:
