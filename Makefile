@@ -11,12 +11,12 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/treadbench run scenarios --out reports
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check sim drivers tests benchmarks
+test: lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim drivers tests benchmarks
+	$(VENV)/bin/ruff format --check sim drivers tests benchmarks
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_session.py

@@ -43,7 +43,10 @@ def _error(text: str) -> None:
     """Plain text on stderr: never wrapped or styled, so paths and messages stay whole."""
     sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Scenario files or folders (searched for *.toml).")]  # noqa: E501
+
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Scenario files or folders (searched for *.toml).")
+]  # noqa: E501
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
@@ -94,7 +97,9 @@ def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
 
 @app.command("list")
 def list_(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Where to look (default: scenarios/).")] = None,  # noqa: E501
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Where to look (default: scenarios/).")
+    ] = None,  # noqa: E501
     as_json: JsonOpt = False,
 ) -> None:
     """List scenarios and treadmill presets."""

@@ -24,6 +24,7 @@ from simpy.events import Event
 
 TICKS_PER_S = 1_000_000
 CROSSING_TOLERANCE_TICKS = 1  # crossings are located to within one tick (1 µs)
+MAX_CROSSINGS_PER_TICK = 100  # more at one instant is chatter between two modes (Zeno)
 
 
 def ticks(seconds: float) -> int:
@@ -36,7 +37,9 @@ def seconds(t: int) -> float:
 
 
 class Phase(enum.IntEnum):
-    """Processing order of events that share a time (lower first)."""
+    """Processing order of events that share a time (lower first). Everything treadbench
+    schedules goes through a phase; a plain SimPy event (priority NORMAL = 1) would tie with
+    PLANTS and be ordered by insertion."""
 
     PLANTS = 1  # crossings found while advancing the plant
     HARDWARE = 2  # clip switch, contactor, relay, mains
@@ -139,6 +142,7 @@ class Kernel:
         self.events_processed = 0
         self._fresh = True  # no discrete change to the plant since its outputs were sampled
         self._g: tuple[float, ...] = plant.crossings()
+        self._crossing_tick, self._crossings_at_tick = -1, 0
 
     # ----------------------------------------------------------------- scheduling
     @property
@@ -147,6 +151,8 @@ class Kernel:
 
     def timeout(self, delay: int, phase: Phase) -> Event:
         """An event for a process to yield: resumes it after `delay` ticks in `phase`."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
         return _At(self.env, delay, phase)
 
     def process(self, generator: Generator) -> simpy.Process:
@@ -160,7 +166,9 @@ class Kernel:
         key: Hashable | None = None,
     ) -> Event:
         """Call `callback(t)` at time t. With a key the call is a prediction: `invalidate(key)`
-        before t cancels it (a cancelled call is never processed)."""
+        before t cancels it (a cancelled call's callback never runs)."""
+        if t < self.env.now:
+            raise ValueError(f"cannot schedule at {t}, before now ({self.env.now})")
         ev = _At(self.env, t - self.env.now, phase)
         if key is None:
             ev.callbacks.append(lambda _ev: callback(t))
@@ -201,6 +209,8 @@ class Kernel:
         """Process events up to (not including) the end time; the plant ends at `end`."""
         env = self.env
         end = self.end
+        if self.t == 0 and self.trace.count == 0:
+            self._arrive(0)  # the initial state, before the events at t = 0
         while True:
             target = min(env.peek(), end)
             self.advance_to(target)
@@ -218,10 +228,8 @@ class Kernel:
         t = self.t
         if t >= target:
             return
-        trace = self.trace
-        reducers = self.reducers
-        if not self._fresh:
-            self._show_discontinuity(t)
+        if not self._fresh and self._show_discontinuity(t):
+            return
         g0 = self._g
         while t < target:
             t1 = min(target, self._next_boundary, self._next_sample)
@@ -233,30 +241,49 @@ class Kernel:
                     self._stop_at_crossing(start, t, t1, g0)
                     return
             self.t = t = t1
-            self._g = g0 = g1
-            signals = plant.signals()
-            for r in reducers:
-                r.update(t, signals)
-            if t == self._next_sample:
-                trace.record(t, signals)
-                self._next_sample = t + trace.period
-            if t == self._next_boundary:
-                plant.on_boundary(t)
-                self._next_boundary = plant.next_boundary(t)
-                self._show_discontinuity(t)
-                g0 = self._g
+            self._g = g1
+            if self._arrive(t):
+                return
+            g0 = self._g
 
-    def _show_discontinuity(self, t: int) -> None:
+    def _arrive(self, t: int) -> bool:
+        """The plant has just reached t: show the reducers, take a trace sample and run the
+        plant's sampled-data update if one is due. True if that update made a crossing."""
+        plant = self.plant
+        signals = plant.signals()
+        for r in self.reducers:
+            r.update(t, signals)
+        if t == self._next_sample:
+            self.trace.record(t, signals)
+            self._next_sample = t + self.trace.period
+        if t == self._next_boundary:
+            plant.on_boundary(t)
+            self._next_boundary = plant.next_boundary(t)
+            return self._show_discontinuity(t)
+        return False
+
+    def _show_discontinuity(self, t: int) -> bool:
         """After an event or a sampled-data update the outputs may jump (a current when the
         drive changes its voltage, a deceleration at a cut): a zero-length step recomputes
         them and the reducers see the new values. Between discontinuities every reduced
-        signal is monotonic within a sub-step, so its extremes are at sub-step ends."""
-        self.plant.step(0)
-        signals = self.plant.signals()
+        signal is monotonic within a sub-step, so its extremes are at sub-step ends.
+
+        A crossing function that jumps from below zero to above it here has crossed at this
+        very time: its event is scheduled now and True returned (stop advancing). A jump to
+        exactly zero is a mode starting on its own threshold (a belt breaking away from rest,
+        a diode with no voltage across it), not a crossing."""
+        plant = self.plant
+        plant.step(0)
+        signals = plant.signals()
         for r in self.reducers:
             r.update(t, signals)
         self._fresh = True
-        self._g = self.plant.crossings()
+        g0, g1 = self._g, plant.crossings()
+        self._g = g1
+        names = [n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 < b]
+        if names:
+            self._fire_crossings(t, names)
+        return bool(names)
 
     def _stop_at_crossing(self, start: tuple, t0: int, t1: int, g0: tuple[float, ...]) -> None:
         """Bisect [t0, t1] for the first tick at which a crossing function reaches zero."""
@@ -266,30 +293,36 @@ class Kernel:
             mid = (lo + hi) // 2
             plant.restore(start)
             plant.step(mid - t0)
-            if _crossed(g0, plant.crossings()):
+            if _names_crossed(plant.crossing_names, g0, plant.crossings()):
                 hi = mid
             else:
                 lo = mid
         plant.restore(start)
         plant.step(hi - t0)
         g1 = plant.crossings()
-        names = [n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 <= b]
         self.t = hi
         self._g = g1
-        signals = plant.signals()
-        for r in self.reducers:
-            r.update(hi, signals)
-        if hi == self._next_sample:
-            self.trace.record(hi, signals)
-            self._next_sample = hi + self.trace.period
+        self._fire_crossings(hi, _names_crossed(plant.crossing_names, g0, g1))
+        self._arrive(hi)
+
+    def _fire_crossings(self, t: int, names: list[str]) -> None:
+        """Schedule the crossing event at t, first among the events of that time."""
+        plant = self.plant
+        if t != self._crossing_tick:
+            self._crossing_tick, self._crossings_at_tick = t, 0
+        self._crossings_at_tick += 1
+        if self._crossings_at_tick > MAX_CROSSINGS_PER_TICK:
+            raise RuntimeError(f"crossings {', '.join(names)} chatter at t = {seconds(t)} s")
 
         def fire(t: int) -> None:
             for name in names:
                 self.record(name, **plant.on_crossing(name, t))
             self.touch()
 
-        self.call_at(hi, Phase.PLANTS, fire)
+        self.call_at(t, Phase.PLANTS, fire)
 
 
-def _crossed(g0: tuple[float, ...], g1: tuple[float, ...]) -> bool:
-    return any(a < 0.0 <= b for a, b in zip(g0, g1, strict=True))
+def _names_crossed(
+    names: tuple[str, ...], g0: tuple[float, ...], g1: tuple[float, ...]
+) -> list[str]:
+    return [n for n, a, b in zip(names, g0, g1, strict=True) if a < 0.0 <= b]

@@ -46,14 +46,14 @@ def test_unexpected_failure_exits_one(capsys, tmp_path, write_scenario):
 def test_expected_failure_passes_the_suite(capsys, tmp_path, write_scenario):
     """A check listed in expect_fail that fails is as expected: exit 0."""
     text = MINIMAL.replace("speed_mph = 1.0", "speed_mph = 1.5")
-    text = text.replace('duration_s = 4.0', 'duration_s = 4.0\nexpect_fail = ["start_speed"]')
+    text = text.replace("duration_s = 4.0", 'duration_s = 4.0\nexpect_fail = ["start_speed"]')
     code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
     assert code == 0
 
 
 def test_unexpected_pass_fails_the_suite(capsys, tmp_path, write_scenario):
     """A check listed in expect_fail that passes is a failure (strict): exit 1."""
-    text = MINIMAL.replace('duration_s = 4.0', 'duration_s = 4.0\nexpect_fail = ["start_speed"]')
+    text = MINIMAL.replace("duration_s = 4.0", 'duration_s = 4.0\nexpect_fail = ["start_speed"]')
     code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
     assert code == 1
     result = json.loads((tmp_path / "r" / "s" / "result.json").read_text())
@@ -64,7 +64,7 @@ def test_unexpected_pass_fails_the_suite(capsys, tmp_path, write_scenario):
 def test_an_error_never_counts_as_an_expected_failure(capsys, tmp_path, write_scenario):
     """A scenario that raises exits 3 even when every check is expected to fail."""
     text = MINIMAL.replace(
-        'duration_s = 4.0',
+        "duration_s = 4.0",
         'duration_s = 4.0\nexpect_fail = ["start_speed", "rear_clearance"]\n'
         '[controller]\npolicy = "tests.controllers:RaisesAtTwoSeconds"',
     )

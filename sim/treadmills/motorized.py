@@ -30,6 +30,7 @@ DRIVEN = 1  # the bridge applies `volts` through Ra (current of either sign on t
 BLOCKED = 2  # single-switch chopper asked for less than the EMF: its diode blocks, i = 0
 BRAKE = 3  # armature across the brake resistor (nc_brake relay unpowered)
 
+
 class MotorizedTreadmill:
     signal_names = (
         "belt_speed_mps", "drive_reference_mps", "target_speed_mps", "belt_accel_mps2",
@@ -215,7 +216,8 @@ class MotorizedTreadmill:
     def crossings(self) -> tuple[float, ...]:
         v = self.v
         moving = self.moving
-        zero = -v * moving if moving and self._no_load_n + self._mu * self.normal_n > 0.0 else NEVER
+        coulomb = self._no_load_n + self._mu * self.normal_n > 0.0
+        zero = -v * moving if moving and v != 0.0 and coulomb else NEVER
         stopped = STOPPED_SPEED_MPS - abs(v)
         if self.circuit == DRIVEN and not self.two_quadrant:
             conduction = self._k * v - self.volts
