@@ -231,11 +231,12 @@ class Kernel:
         if not self._fresh and self._show_discontinuity(t):
             return
         g0 = self._g
+        save, step, crossings = plant.save, plant.step, plant.crossings
         while t < target:
             t1 = min(target, self._next_boundary, self._next_sample)
-            start = plant.save()
-            plant.step(t1 - t)
-            g1 = plant.crossings()
+            start = save()
+            step(t1 - t)
+            g1 = crossings()
             for a, b in zip(g0, g1, strict=True):
                 if a < 0.0 <= b:
                     self._stop_at_crossing(start, t, t1, g0)
@@ -280,10 +281,14 @@ class Kernel:
         self._fresh = True
         g0, g1 = self._g, plant.crossings()
         self._g = g1
-        names = [n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 < b]
-        if names:
-            self._fire_crossings(t, names)
-        return bool(names)
+        for a, b in zip(g0, g1, strict=True):
+            if a < 0.0 < b:
+                names = [
+                    n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 < b
+                ]
+                self._fire_crossings(t, names)
+                return True
+        return False
 
     def _stop_at_crossing(self, start: tuple, t0: int, t1: int, g0: tuple[float, ...]) -> None:
         """Bisect [t0, t1] for the first tick at which a crossing function reaches zero."""

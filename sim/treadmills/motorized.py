@@ -63,6 +63,8 @@ class MotorizedTreadmill:
         self._viscous = p.belt.viscous_drag_n_per_mps
         self._logic_w = p.bus.logic_power_w
         self._incline_rate = p.incline.rate_pct_per_s
+        self._trip_v = p.bus.overvoltage_trip_v
+        self._brownout_v = p.bus.brownout_v
 
         # belt
         self.v = 0.0
@@ -225,10 +227,10 @@ class MotorizedTreadmill:
             conduction = self.volts - self._k * v
         else:
             conduction = NEVER
-        trip = self.p.bus.overvoltage_trip_v
+        trip = self._trip_v
         bus_v = self.bus_voltage_v
         overvoltage = bus_v - trip if trip and not self.latched else NEVER
-        brownout = self.p.bus.brownout_v - bus_v if self.logic_on else NEVER
+        brownout = self._brownout_v - bus_v if self.logic_on else NEVER
         wake = bus_v - self.wake_v if not self.logic_on else NEVER
         return (zero, stopped, conduction, overvoltage, brownout, wake)
 
