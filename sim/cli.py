@@ -28,6 +28,7 @@ from sim.scenario.library import ScenarioFile, discover
 from sim.scenario.loader import ScenarioError, load_scenario
 
 OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_TESTS = 0, 1, 2, 3, 4, 5
+_SIGN = {"max": "<=", "min": ">="}
 _SEVERITY = {OK: 0, FAILED: 1, INTERRUPTED: 2, INTERNAL: 3, USAGE: 4, NO_TESTS: -1}
 
 app = typer.Typer(
@@ -135,8 +136,8 @@ def checks(as_json: JsonOpt = False) -> None:
         {
             "name": c.name,
             "unit": c.unit,
-            "passes_when": f"value {'<=' if c.sense == 'max' else '>='} threshold",
-            "default_threshold": c.default_text,
+            "passes_when": f"value {_SIGN[c.sense]} threshold",
+            "default_threshold": c.describe_default(),
             "description": c.description,
             "source": c.source,
         }
@@ -145,13 +146,14 @@ def checks(as_json: JsonOpt = False) -> None:
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table("check", "unit", "passes when", "default", "what", "source", show_lines=True)
-    for r in rows:
-        table.add_row(
-            r["name"], r["unit"], r["passes_when"], r["default_threshold"], r["description"],
-            r["source"],
-        )  # fmt: skip
-    out.print(table)
+    for c in REGISTRY.values():
+        out.print(
+            f"[bold]{c.name}[/] ({c.unit}): passes when value {_SIGN[c.sense]} "
+            f"{c.describe_default()} by default",
+            highlight=False,
+        )
+        out.print(f"    {c.description}", highlight=False, markup=False)
+        out.print(f"    source: {c.source}", highlight=False, markup=False, style="dim")
 
 
 @app.command()
@@ -242,7 +244,7 @@ def _value(c: CheckResult) -> str:
 
 
 def _limit(c: CheckResult) -> str:
-    return ("≤ " if c.sense == "max" else "≥ ") + f"{c.threshold:.4g} {c.unit}"
+    return f"{_SIGN[c.sense]} {c.threshold:.4g} {c.unit}"
 
 
 def main(argv: list[str] | None = None) -> int:

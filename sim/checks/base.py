@@ -113,10 +113,14 @@ class Check:
     sense: ClassVar[Literal["max", "min"]] = "max"
     description: ClassVar[str]
     source: ClassVar[str]
-    default_text: ClassVar[str]  # the default threshold, as `treadbench checks` shows it
+    default: ClassVar[float | None] = None  # a fixed default threshold, in `unit`
+    default_text: ClassVar[str] = ""  # how `treadbench checks` shows a default from the preset
 
     def default_threshold(self, ctx: RunContext) -> float:
-        raise NotImplementedError
+        return self.default
+
+    def describe_default(self) -> str:
+        return self.default_text or f"{self.default:g}"
 
     def reducer(self, ctx: RunContext) -> Extreme | None:
         return None
@@ -138,6 +142,33 @@ class Check:
         return CheckResult(
             self.name, value, self.unit, limit, self.sense, verdict, expected, ev, self.source
         )
+
+
+class SignalExtremeCheck(Check):
+    """A check whose value is the extreme of one signal over the run, or between the first
+    `opens_on` event and the next `closes_on` event."""
+
+    signal: ClassVar[str]
+    what: ClassVar[str]  # the value in words, for the evidence: "peak bus voltage"
+    absolute: ClassVar[bool] = False
+    opens_on: ClassVar[str | None] = None
+    closes_on: ClassVar[str | None] = None
+
+    def missing(self, ctx: RunContext) -> str | None:
+        """What the run lacks for this check to measure anything (None: nothing)."""
+        return None
+
+    def reducer(self, ctx: RunContext) -> Extreme | None:
+        index = ctx.signal_index.get(self.signal)
+        if index is None:
+            return None
+        return Extreme(index, self.sense, self.absolute, self.opens_on, self.closes_on)
+
+    def measure(self, ctx: RunContext, reducer: Extreme | None) -> tuple[float | None, dict]:
+        missing = self.missing(ctx)
+        if missing:
+            return None, evidence(None, None, missing)
+        return extreme_measure(reducer, self.what)
 
 
 def extreme_measure(reducer: Extreme | None, what: str) -> tuple[float | None, dict]:

@@ -3,7 +3,7 @@ does after the release."""
 
 from __future__ import annotations
 
-from sim.checks.base import Check, Extreme, evidence, extreme_measure
+from sim.checks.base import Check, SignalExtremeCheck, evidence
 from sim.kernel import seconds
 from sim.runner.context import RunContext
 
@@ -26,10 +26,7 @@ class ClipStopLatency(Check):
         "EN 957-6: the stop cuts motor and incline power without relying on software; "
         "0.1 s release-to-cut is a design default (REFERENCE.md)"
     )
-    default_text = "0.1"
-
-    def default_threshold(self, ctx: RunContext) -> float:
-        return 0.1
+    default = 0.1
 
     def measure(self, ctx, reducer):
         release = _release(ctx)
@@ -96,7 +93,7 @@ class BeltTravelAfterRelease(Check):
         return travel, evidence(stopped[0], "belt.stopped", f"belt stopped after {travel:.3f} m")
 
 
-class MaxDecelerationAfterRelease(Check):
+class MaxDecelerationAfterRelease(SignalExtremeCheck):
     name = "max_deceleration_after_release"
     unit = "m/s^2"
     description = "Peak belt deceleration between the clip release and the belt stopping."
@@ -104,20 +101,14 @@ class MaxDecelerationAfterRelease(Check):
         "Krasna 2021: standing adults recovered 1.0 m/s^2 platform braking without a step; "
         "2.5 m/s^2 needed a compensatory step"
     )
-    default_text = "2.5"
+    default = 2.5
+    signal = "belt_decel_mps2"
+    opens_on = "clip.release"
+    closes_on = "belt.stopped"
+    what = "peak deceleration"
 
-    def default_threshold(self, ctx: RunContext) -> float:
-        return 2.5
-
-    def reducer(self, ctx):
-        return Extreme(
-            ctx.signal_index["belt_decel_mps2"], opens_on="clip.release", closes_on="belt.stopped"
-        )
-
-    def measure(self, ctx, reducer):
-        if _release(ctx) is None:
-            return _missing_release()
-        return extreme_measure(reducer, "peak deceleration")
+    def missing(self, ctx) -> str | None:
+        return None if _release(ctx) else "the clip was never released in this run"
 
 
 CHECKS = [ClipStopLatency, ClipReleasePosition, BeltTravelAfterRelease, MaxDecelerationAfterRelease]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sim.checks.base import Check, Extreme, evidence, extreme_measure
+from sim.checks.base import Check, SignalExtremeCheck, evidence
 from sim.units import mph_to_mps, mps_to_mph
 
 
-class RearClearance(Check):
+class RearClearance(SignalExtremeCheck):
     name = "rear_clearance"
     unit = "m"
     sense = "min"
@@ -15,19 +15,12 @@ class RearClearance(Check):
         "design rule: the walker stays on the deck; what matters is where the walker ends up, "
         "not belt travel alone (REFERENCE.md)"
     )
-    default_text = "0"
+    default = 0.0
+    signal = "rear_clearance_m"
+    what = "smallest rear clearance"
 
-    def default_threshold(self, ctx) -> float:
-        return 0.0
-
-    def reducer(self, ctx):
-        index = ctx.signal_index.get("rear_clearance_m")
-        return None if index is None else Extreme(index, sense="min")
-
-    def measure(self, ctx, reducer):
-        if ctx.scenario.walker is None:
-            return None, evidence(None, None, "the scenario has no walker")
-        return extreme_measure(reducer, "smallest rear clearance")
+    def missing(self, ctx) -> str | None:
+        return None if ctx.scenario.walker else "the scenario has no walker"
 
 
 class StartSpeed(Check):
@@ -35,10 +28,8 @@ class StartSpeed(Check):
     unit = "m/s"
     description = "First speed set-point a backward-facing walker is asked to walk at."
     source = "backward-walking guidance (REFERENCE.md): 0.5-1.0 mph for a first time"
+    default = mph_to_mps(1.0)
     default_text = "0.447 (1.0 mph)"
-
-    def default_threshold(self, ctx) -> float:
-        return mph_to_mps(1.0)
 
     def measure(self, ctx, reducer):
         walker = ctx.scenario.walker
