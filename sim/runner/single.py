@@ -153,9 +153,7 @@ def execute(run: Run) -> None:
     """Run to the end; anything raised inside becomes a ScenarioCrash."""
     try:
         run.kernel.run()
-    except (simpy.core.EmptySchedule, KeyboardInterrupt):
-        raise
-    except Exception as exc:
+    except Exception as exc:  # KeyboardInterrupt is not an Exception: Ctrl-C passes through
         # SimPy re-raises a copy of what a process raised; the original keeps the traceback
         original = exc
         while type(original.__cause__) is type(original):
