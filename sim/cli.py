@@ -83,7 +83,7 @@ def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
         except ScenarioError as exc:
             errors = exc.lines
         except ControllerError as exc:
-            errors = [f"{f.path}: controller: {exc}"]
+            errors = [f"{f.path}: controller.{exc.field}: {exc}"]
         codes.append(USAGE if errors else OK)
         report.append({"path": str(f.path), "ok": not errors, "errors": errors})
         if not as_json:
@@ -168,18 +168,35 @@ def run(
     files = _discover(paths)
     if not files:
         raise _nothing_found(paths)
+    clash = _output_clash(files)
+    if clash:
+        _error(clash)
+        raise typer.Exit(USAGE)
     codes: list[int] = []
     summaries = []
     for f in files:
+        errors: list[str] = []
         try:
-            code, result = _run_one(f, out_dir, seed, as_json)
+            code, result = _run_one(f, out_dir, seed, errors)
         except KeyboardInterrupt:
-            _error("interrupted")
-            codes.append(INTERRUPTED)
-            break
+            errors.append("interrupted")
+            code, result = INTERRUPTED, None
+        for line in errors:
+            _error(line)
+        if result and not as_json:
+            _print_result(f, result)
         codes.append(code)
-        data = result.to_dict() if result else None
-        summaries.append({"id": str(f.relative), "exit_code": code, "result": data})
+        summaries.append(
+            {
+                "id": f.relative.as_posix(),
+                "path": str(f.path),
+                "exit_code": code,
+                "errors": errors,
+                "result": result.to_dict() if result else None,
+            }
+        )
+        if code == INTERRUPTED:
+            break
     if as_json:
         print(json.dumps(summaries, indent=2))
     else:
@@ -187,33 +204,51 @@ def run(
         labels = {OK: "as expected", FAILED: "not as expected", INTERRUPTED: "interrupted",
                   INTERNAL: "crashed", USAGE: "invalid"}  # fmt: skip
         parts = ", ".join(f"{n} {labels[c]}" for c, n in counts.items())
-        out.print(f"{len(codes)} scenario(s): {parts}", highlight=False)
+        skipped = len(files) - len(codes)
+        tail = f", {skipped} not run" if skipped else ""
+        out.print(f"{len(files)} scenario(s): {parts}{tail}", highlight=False)
     raise typer.Exit(worst(codes))
 
 
+def _output_clash(files: list[ScenarioFile]) -> str | None:
+    """Two scenarios that would write to the same output folder."""
+    seen: dict[Path, Path] = {}
+    for f in files:
+        other = seen.setdefault(f.relative, f.path)
+        if other != f.path:
+            return (
+                f"{other} and {f.path} would both write to <out>/{f.relative.as_posix()}/: "
+                "name their folder instead, or run them separately"
+            )
+    return None
+
+
 def _run_one(
-    f: ScenarioFile, out_dir: Path, seed: int | None, quiet: bool
+    f: ScenarioFile, out_dir: Path, seed: int | None, errors: list[str]
 ) -> tuple[int, RunResult | None]:
+    """Run one file; problems are appended to `errors` as complete lines."""
     try:
         scenario = load_scenario(f.path)
         run_ = build(scenario, scenario.seed if seed is None else seed)
     except ScenarioError as exc:
-        for line in exc.lines:
-            _error(line)
+        errors.extend(exc.lines)
         return USAGE, None
     except ControllerError as exc:
-        _error(f"{f.path}: controller: {exc}")
+        errors.append(f"{f.path}: controller.{exc.field}: {exc}")
         return USAGE, None
     try:
         execute(run_)
     except ScenarioCrash as exc:
-        _error(f"{f.path}: the run raised {exc}")
-        _error(_user_frames(exc.__cause__))
+        errors.append(f"{f.path}: the run raised {exc}")
+        errors.append(_user_frames(exc.__cause__).rstrip())
         return INTERNAL, None
-    result = collect(run_, str(f.relative.as_posix()), run_.kernel.seed)
-    write_run(result, out_dir / f.relative)
-    if not quiet:
-        _print_result(f, result)
+    result = collect(run_, f.relative.as_posix(), run_.kernel.seed)
+    target = out_dir / f.relative
+    try:
+        write_run(result, target)
+    except OSError as exc:
+        errors.append(f"{f.path}: cannot write the report to {target}: {exc.strerror or exc}")
+        return USAGE, result
     return (OK if result.as_expected else FAILED), result
 
 

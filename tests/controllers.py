@@ -34,3 +34,20 @@ class InterruptedAtOneSecond:
 
 class NoTick:
     """Not a controller: no on_tick."""
+
+
+class InitRaises:
+    """A constructor that fails."""
+
+    def __init__(self):
+        raise RuntimeError("no hardware here")
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(0.0)
+
+
+class ReturnsNan:
+    """A controller whose arithmetic went wrong."""
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(float("nan"))

@@ -15,15 +15,15 @@ CASES = {
     ),
     "wrong type": (
         MINIMAL.replace("duration_s = 4.0", 'duration_s = "4"'),
-        "duration_s: expected a number (got '4')",
+        'duration_s: expected a number (got "4")',
     ),
     "true for a number": (
         MINIMAL.replace('facing = "backward"', 'facing = "backward"\nmass_kg = true'),
-        "walker.mass_kg: expected a number (got True)",
+        "walker.mass_kg: expected a number (got true)",
     ),
     "unknown key": (
         MINIMAL.replace('facing = "backward"', 'facing = "backward"\nmas_kg = 80.0'),
-        "walker.mas_kg: unknown field",
+        "walker.mas_kg: unknown field; did you mean 'mass_kg'?",
     ),
     "negative resistance": (
         MINIMAL.replace(
@@ -55,18 +55,68 @@ CASES = {
     ),
     "controller that does not exist": (
         with_controller(MINIMAL, "nope.mod:X"),
-        "controller: cannot import 'nope.mod'",
+        "controller.policy: cannot import 'nope.mod'",
     ),
     "controller without on_tick": (
         with_controller(MINIMAL, "tests.controllers:NoTick"),
-        "controller: tests.controllers:NoTick has no on_tick(sensors, t) method",
+        "controller.policy: tests.controllers:NoTick has no on_tick(sensors, t) method",
+    ),
+    "infinite duration": (
+        MINIMAL.replace("duration_s = 4.0", "duration_s = inf"),
+        "duration_s: expected a finite number",
+    ),
+    "NaN threshold": (
+        MINIMAL.replace("start_speed = {}", "start_speed = { threshold = nan }"),
+        "checks.start_speed.threshold: expected a finite number",
+    ),
+    "trace rate too high": (
+        MINIMAL.replace("duration_s = 4.0", "duration_s = 4.0\ntrace_hz = 1e7"),
+        "trace_hz: must be <= 10000",
+    ),
+    "controller rate too high": (
+        MINIMAL.replace("duration_s = 4.0", "duration_s = 4.0\n[controller]\nrate_hz = 2e6"),
+        "controller.rate_hz: must be <= 10000",
+    ),
+    "walker beyond the clip's release": (
+        MINIMAL.replace("position_m = 0.55", "position_m = 0.80"),
+        "walker: position_m = 0.8 puts the clip at 0.900 m, beyond where its cord releases",
+    ),
+    "walker's feet off the deck": (
+        MINIMAL.replace('facing = "backward"', 'facing = "forward"').replace(
+            "position_m = 0.55", "position_m = 1.50"
+        ),
+        "off the 1.52 m deck",
+    ),
+    "stop_walking with no walker": (
+        MINIMAL.replace('[walker]\nfacing = "backward"\nposition_m = 0.55\n', "")
+        .replace("start_speed = {}\nrear_clearance = {}", "bus_voltage = {}")
+        .replace('action = "set_speed"\nspeed_mph = 1.0', 'action = "stop_walking"'),
+        "timeline: [0] stop_walking needs a [walker]",
+    ),
+    "check that needs a walker": (
+        MINIMAL.replace('[walker]\nfacing = "backward"\nposition_m = 0.55\n', "").replace(
+            "start_speed = {}\n", ""
+        ),
+        "checks: rear_clearance needs a [walker]",
+    ),
+    "start_speed for a forward walker": (
+        MINIMAL.replace('facing = "backward"', 'facing = "forward"'),
+        "checks: start_speed needs a backward-facing [walker]",
+    ),
+    "action at the very end": (
+        MINIMAL.replace("at_s = 0.5", "at_s = 4.0"),
+        "timeline: [0] at 4.0 s is not before duration_s = 4.0",
+    ),
+    "controller constructor raises": (
+        with_controller(MINIMAL, "tests.controllers:InitRaises"),
+        "controller.params: tests.controllers:InitRaises: RuntimeError: no hardware here",
     ),
     "wrong controller parameter": (
         MINIMAL.replace(
             "duration_s = 4.0",
             "duration_s = 4.0\n[controller]\n[controller.params]\nramp = 1.0",
         ),
-        "controller: sim.control.console_baseline:ConsoleBaseline: bad parameters",
+        "controller.params: sim.control.console_baseline:ConsoleBaseline: got an unexpected",
     ),
 }
 
@@ -86,6 +136,35 @@ def test_bad_input_exits_four_and_names_the_field(capsys, tmp_path, write_scenar
     assert expected in err
     assert "Traceback" not in err
     assert not out_dir.exists()
+
+
+def test_an_unknown_check_gives_one_error_not_two(capsys, write_scenario):
+    """A typo in [checks] is reported once; expect_fail is not blamed for it."""
+    text = MINIMAL.replace("start_speed = {}", "start_sped = {}").replace(
+        "duration_s = 4.0", 'duration_s = 4.0\nexpect_fail = ["rear_clearance"]'
+    )
+    assert main(["validate", str(write_scenario(text))]) == USAGE
+    err = capsys.readouterr().err
+    assert "unknown check start_sped" in err
+    assert "expect_fail" not in err
+
+
+def test_a_controller_module_that_fails_to_import(capsys, tmp_path, write_scenario, monkeypatch):
+    """A user's module raising on import is an input error, not a traceback."""
+    (tmp_path / "broken_ctrl.py").write_text("raise RuntimeError('half-written module')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = write_scenario(with_controller(MINIMAL, "broken_ctrl:Policy"))
+    assert main(["validate", str(path)]) == USAGE
+    err = capsys.readouterr().err
+    assert "controller.policy: cannot import 'broken_ctrl': RuntimeError: half-written" in err
+    assert "Traceback" not in err
+
+
+def test_a_byte_order_mark_is_tolerated(capsys, write_scenario):
+    """A file saved with a UTF-8 byte-order mark loads like any other."""
+    path = write_scenario(MINIMAL)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert main(["validate", str(path)]) == 0
 
 
 def test_a_failed_rerun_keeps_the_earlier_outputs(capsys, tmp_path, write_scenario):

@@ -76,6 +76,57 @@ def test_an_error_never_counts_as_an_expected_failure(capsys, tmp_path, write_sc
     assert not (tmp_path / "r").exists()
 
 
+def test_an_expected_failure_that_measured_nothing_is_not_as_expected(
+    capsys, tmp_path, write_scenario
+):
+    """expect_fail is met only by a measured failure: a clip check in a run where the clip is
+    never released has shown no hazard, so the suite fails (exit 1)."""
+    text = MINIMAL.replace(
+        "duration_s = 4.0", 'duration_s = 4.0\nexpect_fail = ["belt_travel_after_release"]'
+    ).replace("start_speed = {}", "start_speed = {}\nbelt_travel_after_release = {}")
+    code, _, _ = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
+    assert code == 1
+
+
+def test_a_non_finite_command_is_a_crash_of_the_controller(capsys, tmp_path, write_scenario):
+    """A controller returning NaN stops its run with exit 3 and says what it returned."""
+    text = with_controller(MINIMAL, "tests.controllers:ReturnsNan")
+    code, _, err = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
+    assert code == INTERNAL
+    assert "non-finite target" in err
+
+
+def test_an_unwritable_output_folder_is_an_input_error(capsys, tmp_path, write_scenario):
+    """--out naming a file: exit 4 with one line, and the other scenarios still run."""
+    write_scenario(MINIMAL, name="a")
+    write_scenario(MINIMAL, name="b")
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "scenarios"), "--out", str(blocker))
+    assert code == USAGE
+    assert err.count("cannot write the report") == 2
+    assert "Traceback" not in err
+
+
+def test_two_scenarios_that_would_share_an_output_folder(capsys, tmp_path, write_scenario):
+    """Two files with the same name from different folders would overwrite each other's
+    reports: refused with exit 4 before anything runs."""
+    one = write_scenario(MINIMAL, name="x/same")
+    two = write_scenario(MINIMAL, name="y/same")
+    code, _, err = run_cli(capsys, "run", str(one), str(two), "--out", str(tmp_path / "r"))
+    assert code == USAGE
+    assert "would both write to <out>/same/" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_folder_named_like_a_scenario_is_not_one(capsys, tmp_path, write_scenario):
+    """A directory called x.toml is searched, not read as a file."""
+    write_scenario(MINIMAL, name="odd.toml/inner")
+    code, out, _ = run_cli(capsys, "validate", str(tmp_path / "scenarios"))
+    assert code == 0
+    assert out.count("ok ") == 1
+
+
 def test_interrupt_exits_two(capsys, tmp_path, write_scenario):
     """Ctrl-C during a run stops it with exit code 2 and leaves nothing half-written."""
     text = with_controller(MINIMAL, "tests.controllers:InterruptedAtOneSecond")

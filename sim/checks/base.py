@@ -14,6 +14,7 @@ from sim.kernel import seconds
 
 if TYPE_CHECKING:
     from sim.runner.context import RunContext
+    from sim.walker.minimal import WalkerSpec
 
 
 class Verdict(enum.IntEnum):
@@ -43,7 +44,10 @@ class CheckResult:
 
     @property
     def as_expected(self) -> bool:
-        """An expected failure counts; an error or an inconclusive verdict never does."""
+        """An expected failure counts only with a measured value: a check that measured
+        nothing has not shown its hazard. An error or an inconclusive verdict never counts."""
+        if self.expected == Verdict.FAIL and self.value is None:
+            return False
         return self.verdict == self.expected and self.verdict <= Verdict.FAIL
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +119,13 @@ class Check:
     source: ClassVar[str]
     default: ClassVar[float | None] = None  # a fixed default threshold, in `unit`
     default_text: ClassVar[str] = ""  # how `treadbench checks` shows a default from the preset
+    needs_walker: ClassVar[bool] = False
+
+    def unmet_need(self, walker: WalkerSpec | None) -> str | None:
+        """Why this check cannot apply to a scenario with this walker (None: it can)."""
+        if self.needs_walker and walker is None:
+            return f"{self.name} needs a [walker]"
+        return None
 
     def default_threshold(self, ctx: RunContext) -> float:
         return self.default

@@ -54,6 +54,7 @@ class ClipReleasePosition(Check):
     description = "Clip point along the deck when the cord releases the clip."
     source = "ISO 20957-6:2021 §6.5.3: release at <= 70 % of the running-surface length"
     default_text = "0.70 x deck length"
+    needs_walker = True  # the cord runs to the walker's waist
 
     def default_threshold(self, ctx: RunContext) -> float:
         return ISO_RELEASE_FRACTION * ctx.treadmill.deck.length_m

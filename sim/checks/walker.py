@@ -16,11 +16,9 @@ class RearClearance(SignalExtremeCheck):
         "not belt travel alone (REFERENCE.md)"
     )
     default = 0.0
+    needs_walker = True
     signal = "rear_clearance_m"
     what = "smallest rear clearance"
-
-    def missing(self, ctx) -> str | None:
-        return None if ctx.scenario.walker else "the scenario has no walker"
 
 
 class StartSpeed(Check):
@@ -31,10 +29,12 @@ class StartSpeed(Check):
     default = mph_to_mps(1.0)
     default_text = "0.447 (1.0 mph)"
 
-    def measure(self, ctx, reducer):
-        walker = ctx.scenario.walker
+    def unmet_need(self, walker) -> str | None:
         if walker is None or walker.facing != "backward":
-            return None, evidence(None, None, "no backward-facing walker in the scenario")
+            return "start_speed needs a backward-facing [walker]"
+        return None
+
+    def measure(self, ctx, reducer):
         first = ctx.first("user.set_speed", where=lambda d: d["speed_mps"] > 0.0)
         if first is None:
             return None, evidence(None, None, "no speed was set in the run")

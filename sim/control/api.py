@@ -40,7 +40,12 @@ class Controller(Protocol):
 
 
 class ControllerError(ValueError):
-    """A controller that cannot be loaded or built from its scenario entry."""
+    """A controller that cannot be loaded or built from its scenario entry; `field` names
+    the scenario field at fault ("policy" or "params")."""
+
+    def __init__(self, message: str, field: str = "policy"):
+        super().__init__(message)
+        self.field = field
 
 
 def load_controller(policy: str, params: dict[str, Any]) -> Controller:
@@ -54,8 +59,10 @@ def load_controller(policy: str, params: dict[str, Any]) -> Controller:
         )
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ControllerError(f"cannot import {module_name!r}: {exc}") from None
+    except Exception as exc:  # the user's module may fail in any way while importing
+        raise ControllerError(
+            f"cannot import {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
     cls = getattr(module, class_name, None)
     if cls is None or not inspect.isclass(cls):
         raise ControllerError(f"{module_name!r} has no class {class_name!r}")
@@ -64,8 +71,8 @@ def load_controller(policy: str, params: dict[str, Any]) -> Controller:
     try:
         inspect.signature(cls).bind(**params)
     except TypeError as exc:
-        raise ControllerError(f"{target}: bad parameters: {exc}") from None
+        raise ControllerError(f"{target}: {exc}", field="params") from None
     try:
         return cls(**params)
-    except (TypeError, ValueError) as exc:
-        raise ControllerError(f"{target}: {exc}") from None
+    except Exception as exc:  # a user's constructor may raise anything
+        raise ControllerError(f"{target}: {type(exc).__name__}: {exc}", field="params") from None

@@ -7,15 +7,23 @@ belt never jumps back to the old speed after a manual reset. The ramps are unsou
 
 from __future__ import annotations
 
+import math
+
 from sim.control.api import Commands, Sensors
+
+
+def _ramp(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number in m/s^2 (got {value!r})")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be > 0 (got {value!r})")
+    return float(value)
 
 
 class ConsoleBaseline:
     def __init__(self, accel_mps2: float = 0.4, decel_mps2: float = 0.8):
-        if accel_mps2 <= 0 or decel_mps2 <= 0:
-            raise ValueError("ramps must be > 0")
-        self.accel_mps2 = accel_mps2
-        self.decel_mps2 = decel_mps2
+        self.accel_mps2 = _ramp("accel_mps2", accel_mps2)
+        self.decel_mps2 = _ramp("decel_mps2", decel_mps2)
         self.output_mps = 0.0
         self.last_t: float | None = None
 

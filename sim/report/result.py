@@ -65,7 +65,7 @@ class RunResult:
         """JSON-ready and free of wall-clock times, host names and output paths."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "scenario": {"id": self.scenario_id, "name": self.scenario_name},
+            "scenario": {"name": self.scenario_name},  # no path: the same bytes from anywhere
             "seed": self.seed,
             "provenance": self.provenance,
             "as_expected": self.as_expected,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import simpy
 from sim import __version__
 from sim.checks.base import Extreme, Verdict
 from sim.checks.registry import REGISTRY
-from sim.control.api import Controller, Sensors, load_controller
+from sim.control.api import Commands, Controller, Sensors, load_controller
 from sim.kernel import Kernel, Phase, seconds, ticks
 from sim.presets import preset_file
 from sim.report.result import RunResult
@@ -94,6 +95,10 @@ def _controller_loop(run: Run, period: int):
             console.speed_mps, console.incline_pct,
         )  # fmt: skip
         cmd = controller.on_tick(sensors, kernel.now * 1e-6)
+        if not isinstance(cmd, Commands):
+            raise TypeError(f"on_tick returned {cmd!r}, not Commands")
+        if not (math.isfinite(cmd.target_speed_mps) and math.isfinite(cmd.target_incline_pct)):
+            raise ValueError(f"on_tick returned a non-finite target: {cmd}")
         tm.command(cmd.target_speed_mps, cmd.target_incline_pct, cmd.drive_enable)
         yield kernel.timeout(period, Phase.CONTROLLER)
 

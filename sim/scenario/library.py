@@ -22,7 +22,7 @@ def discover(paths: list[Path]) -> list[ScenarioFile]:
     found: list[ScenarioFile] = []
     for p in paths:
         if p.is_dir():
-            found += [ScenarioFile(f, p) for f in sorted(p.rglob("*.toml"))]
+            found += [ScenarioFile(f, p) for f in sorted(p.rglob("*.toml")) if f.is_file()]
         elif p.is_file():
             found.append(ScenarioFile(p, p.parent))
         else:

@@ -5,14 +5,15 @@ field path and what was expected."""
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.presets import load_preset, preset_file
-from sim.scenario.schema import ACTION_NAMES, Scenario
+from sim.scenario.schema import ACTION_MODELS, ACTION_NAMES, Scenario
 
 
 class ScenarioError(ValueError):
@@ -26,7 +27,7 @@ class ScenarioError(ValueError):
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # tolerate a BOM
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -79,30 +80,89 @@ def _field_path(loc: tuple) -> str:
     return ".".join(parts)
 
 
+def _toml(value: Any) -> str:
+    """A value as it would be written in the file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
 def _expected(e: dict) -> str:
     kind, ctx = e["type"], e.get("ctx", {})
-    got = f" (got {e['input']!r})" if "input" in e and kind != "missing" else ""
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return f"unknown field{got}"
-    if kind in ("float_type", "int_type", "int_from_float"):
-        return f"expected a number{got}"
-    if kind == "string_type":
-        return f"expected a string{got}"
-    if kind == "bool_type":
-        return f"expected true or false{got}"
+    got = f" (got {_toml(e['input'])})" if "input" in e and kind != "missing" else ""
+    simple = {
+        "missing": "required field is missing",
+        "extra_forbidden": "unknown field",
+        "float_type": f"expected a number{got}",
+        "int_type": f"expected a whole number{got}",
+        "int_from_float": f"expected a whole number{got}",
+        "finite_number": f"expected a finite number{got}",
+        "string_type": f"expected a string{got}",
+        "bool_type": f"expected true or false{got}",
+        "model_type": f"expected a table{got}",
+        "model_attributes_type": f"expected a table{got}",
+        "dict_type": f"expected a table{got}",
+        "list_type": f"expected a list{got}",
+        "literal_error": f"expected {ctx.get('expected', '')}{got}",
+        "union_tag_not_found": f"each entry needs action = one of {', '.join(ACTION_NAMES)}",
+    }
+    if kind in simple:
+        return simple[kind]
     if kind == "greater_than":
         return f"must be > {ctx['gt']:g}{got}"
     if kind == "greater_than_equal":
         return f"must be >= {ctx['ge']:g}{got}"
     if kind == "less_than_equal":
         return f"must be <= {ctx['le']:g}{got}"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length', 1)} entry"
     if kind == "union_tag_invalid":
         return f"unknown action {ctx.get('tag')!r}; expected one of {', '.join(ACTION_NAMES)}"
     if kind == "value_error":
         return str(ctx.get("error", e["msg"]))
     return f"{e['msg']}{got}"
+
+
+def _suggestion(loc: tuple) -> str:
+    """For an unknown field: the known field it most resembles, if any."""
+    model = _model_at(loc[:-1])
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.7)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model that holds the fields at this location of a scenario."""
+    model: Any = Scenario
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        if key in ACTION_NAMES:
+            return ACTION_MODELS[key]
+        field = model.model_fields.get(key) if isinstance(model, type) else None
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+        if model is None:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _describe(e: dict, source: str, overrides: dict, preset_path: Path) -> str:
@@ -111,7 +171,10 @@ def _describe(e: dict, source: str, overrides: dict, preset_path: Path) -> str:
     where = source
     if loc and loc[0] == "treadmill" and not _present(overrides, loc[1:]):
         where = f"{source} (value from preset {preset_path})"
-    return f"{where}: {path}: {_expected(e)}" if path else f"{where}: {_expected(e)}"
+    message = _expected(e)
+    if e["type"] == "extra_forbidden":
+        message += _suggestion(loc)
+    return f"{where}: {path}: {message}" if path else f"{where}: {message}"
 
 
 def _present(table: Any, keys: tuple) -> bool:

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.checks.registry import REGISTRY
-from sim.strict import NonNegative, Positive, StrictModel
+from sim.strict import NonNegative, StrictModel
+from sim.treadmills.clip import Cord
 from sim.treadmills.params import MotorizedParams
 from sim.units import kmh_to_mps, mph_to_mps
-from sim.walker.minimal import WalkerSpec
+from sim.walker.minimal import MinimalWalker, WalkerSpec
 
 
 class _Action(StrictModel):
@@ -76,10 +77,35 @@ Action = Annotated[
     SetSpeed | SetIncline | PullClip | StopWalking | CutPower | RestorePower | ManualReset,
     Field(discriminator="action"),
 ]
-ACTION_NAMES = (
-    "set_speed", "set_incline", "pull_clip", "stop_walking", "cut_power", "restore_power",
-    "manual_reset",
-)  # fmt: skip
+ACTION_MODELS = {
+    m.model_fields["action"].annotation.__args__[0]: m
+    for m in (SetSpeed, SetIncline, PullClip, StopWalking, CutPower, RestorePower, ManualReset)
+}
+ACTION_NAMES = tuple(ACTION_MODELS)
+
+
+MAX_TRACE_SAMPLES = 5e6  # 20 signals x 8 bytes x 5e6 = 800 MB of trace at most
+
+
+def starting_position_problem(walker: WalkerSpec, treadmill: MotorizedParams) -> str | None:
+    """Why this walker cannot start where it stands: feet off the deck, or the clip cord
+    already beyond its release length."""
+    figure = MinimalWalker(walker, treadmill.deck.length_m)
+    rear = walker.position_m + figure.rear_offset_m
+    front = walker.position_m + figure.front_offset_m
+    if front < 0.0 or rear > treadmill.deck.length_m:
+        return (
+            f"position_m = {walker.position_m} puts the feet at {front:.3f}..{rear:.3f} m, "
+            f"off the {treadmill.deck.length_m} m deck"
+        )
+    cord = Cord(treadmill.clip, figure.waist_height_m)
+    clip_x = walker.position_m + figure.clip_offset_m
+    if cord.distance(clip_x) >= cord.release_length_m:
+        return (
+            f"position_m = {walker.position_m} puts the clip at {clip_x:.3f} m, beyond where "
+            f"its cord releases ({cord.release_x():.3f} m): stand nearer the console"
+        )
+    return None
 
 
 class TreadmillSpec(MotorizedParams):
@@ -88,7 +114,7 @@ class TreadmillSpec(MotorizedParams):
 
 class ControllerSpec(StrictModel):
     policy: str = "console_baseline"
-    rate_hz: Positive = 50.0
+    rate_hz: Annotated[float, Field(gt=0, le=10_000)] = 50.0
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -99,9 +125,9 @@ class CheckSpec(StrictModel):
 class Scenario(StrictModel):
     name: str
     description: str = ""
-    duration_s: Positive
+    duration_s: Annotated[float, Field(gt=0, le=86_400)]  # at most a day
     seed: Annotated[int, Field(ge=0)] = 0
-    trace_hz: Positive = 100.0
+    trace_hz: Annotated[float, Field(gt=0, le=10_000)] = 100.0
     treadmill: TreadmillSpec
     walker: WalkerSpec | None = None
     controller: ControllerSpec = Field(default_factory=ControllerSpec)
@@ -111,36 +137,55 @@ class Scenario(StrictModel):
 
     @field_validator("walker")
     @classmethod
-    def _on_deck(cls, walker: WalkerSpec | None, info: ValidationInfo) -> WalkerSpec | None:
+    def _fits(cls, walker: WalkerSpec | None, info: ValidationInfo) -> WalkerSpec | None:
         treadmill = info.data.get("treadmill")
-        if walker and treadmill and walker.position_m >= treadmill.deck.length_m:
-            raise ValueError(
-                f"position_m must be on the deck, < {treadmill.deck.length_m} m"
-                f" (got {walker.position_m})"
-            )
+        if walker and treadmill:
+            problem = starting_position_problem(walker, treadmill)
+            if problem:
+                raise ValueError(problem)
         return walker
+
+    @field_validator("trace_hz")
+    @classmethod
+    def _trace_fits(cls, trace_hz: float, info: ValidationInfo) -> float:
+        duration = info.data.get("duration_s")
+        if duration and duration * trace_hz > MAX_TRACE_SAMPLES:
+            raise ValueError(
+                f"duration_s x trace_hz = {duration * trace_hz:.0f} samples; at most "
+                f"{MAX_TRACE_SAMPLES:.0f}: lower trace_hz"
+            )
+        return trace_hz
 
     @field_validator("timeline")
     @classmethod
     def _within_run(cls, timeline: list, info: ValidationInfo) -> list:
         duration = info.data.get("duration_s")
-        for a in timeline:
-            if duration is not None and a.at_s > duration:
-                raise ValueError(f"action at {a.at_s} s is after duration_s = {duration}")
+        for i, a in enumerate(timeline):
+            if duration is not None and a.at_s >= duration:
+                raise ValueError(f"[{i}] at {a.at_s} s is not before duration_s = {duration}")
+            if isinstance(a, StopWalking) and info.data.get("walker") is None:
+                raise ValueError(f"[{i}] stop_walking needs a [walker]")
         return timeline
 
     @field_validator("checks")
     @classmethod
-    def _known_checks(cls, checks: dict) -> dict:
+    def _known_checks(cls, checks: dict, info: ValidationInfo) -> dict:
         unknown = sorted(set(checks) - set(REGISTRY))
         if unknown:
             raise ValueError(f"unknown check {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+        if "walker" in info.data:
+            for name in checks:
+                need = REGISTRY[name].unmet_need(info.data["walker"])
+                if need:
+                    raise ValueError(need)
         return checks
 
     @field_validator("expect_fail")
     @classmethod
     def _listed(cls, expect_fail: list[str], info: ValidationInfo) -> list[str]:
-        stray = sorted(set(expect_fail) - set(info.data.get("checks", {})))
+        if "checks" not in info.data:
+            return expect_fail  # [checks] itself is wrong: that error says enough
+        stray = sorted(set(expect_fail) - set(info.data["checks"]))
         if stray:
             raise ValueError(f"{', '.join(stray)} not listed in [checks]")
         return expect_fail

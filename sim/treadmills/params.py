@@ -73,6 +73,12 @@ class Clip(StrictModel):
     fits_height_min_m: Positive  # the walker heights the maker claims the clip fits
     fits_height_max_m: Positive
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Clip:
+        if self.fits_height_min_m > self.fits_height_max_m:
+            raise ValueError("fits_height_min_m must not exceed fits_height_max_m")
+        return self
+
 
 class Incline(StrictModel):
     max_pct: NonNegative

@@ -16,7 +16,7 @@ end of the deck has left it and no longer loads the belt.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -36,15 +36,15 @@ WALKING, SLIDING, RIDING, OFF_DECK = "walking", "sliding", "riding", "off_deck"
 
 class WalkerSpec(StrictModel):
     model: Literal["minimal"] = "minimal"
-    mass_kg: Positive = 75.0
-    height_m: Positive = 1.75
+    mass_kg: Annotated[float, Field(gt=20, le=300)] = 75.0
+    height_m: Annotated[float, Field(ge=1.0, le=2.5)] = 1.75  # adults: children are out of scope
     facing: Literal["forward", "backward"]
     position_m: Positive  # preferred deck position of the centre of mass, from the front end
     clip_point: Literal["front", "back"] = "front"  # on the walker's own front or back
     # simple reaction time 213-231 ms (REFERENCE.md); 0.22 s
     reaction_s: NonNegative = 0.22
     max_accel_mps2: Positive = 1.0  # unsourced: the steering's lab-frame acceleration limit
-    cadence_spm: Positive = Field(default=110.0)  # steps/min (REFERENCE.md: ~110 at 1.3 m/s)
+    cadence_spm: Annotated[float, Field(gt=0, le=300)] = 110.0  # steps/min; ~110 at 1.3 m/s
 
 
 class MinimalWalker:
