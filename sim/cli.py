@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim import __version__
 from sim.checks.base import CheckResult
 from sim.checks.registry import REGISTRY
 from sim.control.api import ControllerError
@@ -31,13 +32,26 @@ OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_TESTS = 0, 1, 2, 3, 4, 5
 _SIGN = {"max": "<=", "min": ">="}
 _SEVERITY = {OK: 0, FAILED: 1, INTERRUPTED: 2, INTERNAL: 3, USAGE: 4, NO_TESTS: -1}
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Simulate treadmills and walkers, and check scenarios for fall risk, clip-stop "
-    "latency and motor load.",
-)
+app = typer.Typer(add_completion=False, no_args_is_help=True)
 out = Console()
+if not out.is_terminal:
+    out.width = 140  # logs and CI: wide enough for the result tables, never cut at 80
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"treadbench {__version__}")
+        raise typer.Exit(OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Simulate a treadmill and a walker through scenarios and check clip stops, where the
+    walker ends up on the deck, and the motor and its drive."""
 
 
 def _error(text: str) -> None:

@@ -48,7 +48,7 @@ class WalkerSpec(StrictModel):
 
 
 class MinimalWalker:
-    signal_names = ("walker_x_m", "walker_speed_mps", "rear_clearance_m")
+    signal_names = ("walker_x_m", "walker_speed_mps", "rear_clearance_m", "clip_x_m")
     crossing_names = ("walker.slips", "walker.rides", "walker.off_deck")
 
     def __init__(self, spec: WalkerSpec, deck_length_m: float):
@@ -141,5 +141,6 @@ class MinimalWalker:
             self.mode = SLIDING
             self.a = math.copysign(RIDER_FRICTION_MPS2, v - self.u)
 
-    def signals(self) -> tuple[float, float, float]:
-        return (self.x, self.u, self.deck_length_m - (self.x + self.rear_offset_m))
+    def signals(self) -> tuple[float, float, float, float]:
+        x = self.x
+        return (x, self.u, self.deck_length_m - (x + self.rear_offset_m), x + self.clip_offset_m)
