@@ -95,7 +95,7 @@ class MotorizedTreadmill:
         self.winding_c = self.frame_c = p.thermal.ambient_c
         # energy (J): walker work on the belt, drawn from mains, and where it went
         self.w_walker = self.w_mains = self.w_drag = self.w_copper = 0.0
-        self.w_brake = self.w_logic = self.w_drive = 0.0
+        self.w_brake = self.w_logic = 0.0
         # the walker's load over the current sub-step: F_walker = f_walker − m_add·dv/dt
         self.f_walker = 0.0
         self.m_add = 0.0
@@ -186,7 +186,6 @@ class MotorizedTreadmill:
             copper = heat * ra / r
             self.w_copper += copper
             self.w_brake += heat - copper
-            self.w_drive += drive_in
             self.current_a = (volts - k * v1) / r
         else:
             copper = drive_in = 0.0
