@@ -335,7 +335,7 @@ def test_viscous_drag_work_equals_kinetic_energy_lost():
     ke0, ke1 = 0.5 * M_EQ * 9.0, tm.kinetic_energy_j
     assert tm.v == pytest.approx(3.0 * math.exp(-5.0 * 10.0 / M_EQ), rel=1e-12)
     assert tm.w_drag == pytest.approx(ke0 - ke1, rel=1e-12)
-    assert tm.w_copper == tm.w_drive == 0.0
+    assert tm.w_copper == tm.w_brake == 0.0
     assert tm.w_mains == pytest.approx(tm.w_logic, rel=1e-12)  # mains only feeds the logic
     assert tm.current_a == 0.0
 
