@@ -7,6 +7,7 @@ event never happened fails with value None and evidence saying what was missing.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -83,6 +84,7 @@ class Extreme:
     absolute: bool = False
     opens_on: str | None = None
     closes_on: str | None = None
+    opens_if: Callable[[dict[str, Any]], bool] | None = None  # a condition on the details
     value: float | None = None
     t: int | None = None
     is_open: bool = field(init=False)
@@ -104,7 +106,8 @@ class Extreme:
 
     def on_event(self, t: int, kind: str, details: dict[str, Any]) -> None:
         if kind == self.opens_on and not self._opened:
-            self._opened = self.is_open = True
+            if self.opens_if is None or self.opens_if(details):
+                self._opened = self.is_open = True
         elif kind == self.closes_on and self._opened:
             self.is_open = False
 
@@ -165,20 +168,20 @@ class SignalExtremeCheck(Check):
     opens_on: ClassVar[str | None] = None
     closes_on: ClassVar[str | None] = None
 
-    def missing(self, ctx: RunContext) -> str | None:
-        """What the run lacks for this check to measure anything (None: nothing)."""
-        return None
+    @staticmethod
+    def opens_if(details: dict[str, Any]) -> bool:
+        """Whether the `opens_on` event with these details opens the window."""
+        return True
 
     def reducer(self, ctx: RunContext) -> Extreme | None:
         index = ctx.signal_index.get(self.signal)
         if index is None:
             return None
-        return Extreme(index, self.sense, self.absolute, self.opens_on, self.closes_on)
+        return Extreme(
+            index, self.sense, self.absolute, self.opens_on, self.closes_on, self.opens_if
+        )
 
     def measure(self, ctx: RunContext, reducer: Extreme | None) -> tuple[float | None, dict]:
-        missing = self.missing(ctx)
-        if missing:
-            return None, evidence(None, None, missing)
         return extreme_measure(reducer, self.what)
 
 

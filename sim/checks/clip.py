@@ -6,16 +6,29 @@ from __future__ import annotations
 from sim.checks.base import Check, SignalExtremeCheck, evidence
 from sim.kernel import seconds
 from sim.runner.context import RunContext
+from sim.treadmills.belt import STOPPED_SPEED_MPS
 
 ISO_RELEASE_FRACTION = 0.70  # ISO 20957-6:2021 §6.5.3
+
+
+NEVER_RELEASED = "the clip was never released in this run"
 
 
 def _release(ctx: RunContext):
     return ctx.first("clip.release")
 
 
+def _moving(details: dict) -> bool:
+    """Whether the belt was still moving when the clip released (|v| >= v_stop)."""
+    return abs(details["belt_speed_mps"]) >= STOPPED_SPEED_MPS
+
+
 def _missing_release() -> tuple[None, dict]:
-    return None, evidence(None, None, "the clip was never released in this run")
+    return None, evidence(None, None, NEVER_RELEASED)
+
+
+def _already_stopped(release) -> tuple[float, dict]:
+    return 0.0, evidence(release[0], "clip.release", "the belt had stopped before the release")
 
 
 class ClipStopLatency(Check):
@@ -36,6 +49,8 @@ class ClipStopLatency(Check):
         cut = ctx.first("drive.cut", after=t_rel)
         stopped = ctx.first("belt.stopped", after=t_rel)
         to_stop = None if stopped is None else seconds(stopped[0] - t_rel)
+        if not _moving(release[2]):
+            to_stop = 0.0
         if cut is None:
             return None, evidence(
                 None, None, f"the drive was never cut after the release at {seconds(t_rel)} s",
@@ -87,6 +102,8 @@ class BeltTravelAfterRelease(Check):
         release = _release(ctx)
         if release is None:
             return _missing_release()
+        if not _moving(release[2]):
+            return _already_stopped(release)
         stopped = ctx.first("belt.stopped", after=release[0])
         if stopped is None:
             return None, evidence(None, None, "the belt had not stopped by the end of the run")
@@ -105,11 +122,17 @@ class MaxDecelerationAfterRelease(SignalExtremeCheck):
     default = 2.5
     signal = "belt_decel_mps2"
     opens_on = "clip.release"
+    opens_if = staticmethod(_moving)
     closes_on = "belt.stopped"
     what = "peak deceleration"
 
-    def missing(self, ctx) -> str | None:
-        return None if _release(ctx) else "the clip was never released in this run"
+    def measure(self, ctx, reducer):
+        release = _release(ctx)
+        if release is None:
+            return _missing_release()
+        if not _moving(release[2]):
+            return _already_stopped(release)
+        return super().measure(ctx, reducer)
 
 
 CHECKS = [ClipStopLatency, ClipReleasePosition, BeltTravelAfterRelease, MaxDecelerationAfterRelease]

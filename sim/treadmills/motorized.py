@@ -19,7 +19,7 @@ import math
 from sim.kernel import ticks
 from sim.treadmills.belt import STOPPED_SPEED_MPS, affine_step
 from sim.treadmills.motor import PmdcMotor
-from sim.treadmills.params import MotorizedParams
+from sim.treadmills.params import LOGIC_WAKE_PER_BROWNOUT, MotorizedParams
 from sim.treadmills.thermal import thermal_step
 
 NEVER = -1.0  # crossing value of a crossing that cannot happen in the present mode
@@ -54,7 +54,7 @@ class MotorizedTreadmill:
         self.bus_clamp_j = (
             self._energy(p.bus.brake_resistor_on_v) if p.bus.brake_resistor_on_v else math.inf
         )
-        self.wake_v = p.bus.brownout_v * 1.2  # logic-rail hysteresis (unsourced)
+        self.wake_v = p.bus.brownout_v * LOGIC_WAKE_PER_BROWNOUT
         # parameters the sub-step reads, as plain attributes (it runs ~100 times a second)
         self._k = self.motor.k
         self._brake_ohm = p.relay.brake_resistance_ohm or 0.0
@@ -69,8 +69,7 @@ class MotorizedTreadmill:
         # belt
         self.v = 0.0
         self.s = 0.0
-        self.moving = 0  # sign of motion during the current sub-step
-        self.stuck = True
+        self.moving = 0  # sign of motion during the current sub-step; 0: held by stiction
         self.accel = 0.0
         # commands, as last received from the controller
         self.target_mps = 0.0
@@ -87,6 +86,7 @@ class MotorizedTreadmill:
         self.logic_on = True
         self.clip_attached = True
         self.contactor_open = False
+        self.cut_pending = False  # the clip is out and the contactor is dropping
         self.latched = False  # a clip cut, power loss or over-voltage trip: reset by hand
         # bus, incline, winding
         self.bus_energy_j = self.bus_floor_j
@@ -96,10 +96,7 @@ class MotorizedTreadmill:
         # energy (J): walker work on the belt, drawn from mains, and where it went
         self.w_walker = self.w_mains = self.w_drag = self.w_copper = 0.0
         self.w_brake = self.w_logic = 0.0
-        # the walker's load over the current sub-step: F_walker = f_walker − m_add·dv/dt
-        self.f_walker = 0.0
-        self.m_add = 0.0
-        self.normal_n = 0.0
+        self.f_coulomb = self._no_load_n  # deck drag in the current sub-step
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
@@ -120,16 +117,10 @@ class MotorizedTreadmill:
         """The drive accepts commands: powered, clip in, not latched."""
         return self.mains_on and self.logic_on and not self.latched and not self.contactor_open
 
-    def coulomb_drag_n(self, normal_n: float) -> float:
-        return self._no_load_n + self._mu * normal_n
-
     # ----------------------------------------------------------------- dynamics
     def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
         """Advance h_ticks with the walker's load F_walker = f_walker − m_add·dv/dt frozen.
         h_ticks = 0 only brings the outputs (acceleration, current) up to date."""
-        self.f_walker = f_walker
-        self.m_add = m_add
-        self.normal_n = normal_n
         k = self._k
         ra = self.motor.resistance(self.winding_c)
         circuit = self.circuit
@@ -152,14 +143,14 @@ class MotorizedTreadmill:
             moving = 1
         elif v0 < 0.0:
             moving = -1
-        else:
+        else:  # at rest: it breaks free only if the applied force beats static friction
             applied = a_motor + f_walker
-            if self.stuck and abs(applied) <= f_coulomb:
+            if abs(applied) <= f_coulomb:
                 moving = 0
             else:
                 moving = 1 if applied > 0.0 else -1
         self.moving = moving
-        self.stuck = moving == 0
+        self.f_coulomb = f_coulomb
         a_total = a_motor + f_walker - moving * f_coulomb
         b_total = b_motor + self._viscous
         if h_ticks == 0:
@@ -203,7 +194,7 @@ class MotorizedTreadmill:
             self.w_brake += e_bus - self.bus_clamp_j
             e_bus = self.bus_clamp_j
         if e_bus != self.bus_energy_j:
-            self.bus_energy_j = max(e_bus, 0.0)
+            self.bus_energy_j = e_bus
             self.bus_voltage_v = math.sqrt(2.0 * self.bus_energy_j / self.capacitance_f)
 
         if self.incline_pct != self.target_incline_pct and self.drive_ready:
@@ -217,8 +208,7 @@ class MotorizedTreadmill:
     def crossings(self) -> tuple[float, ...]:
         v = self.v
         moving = self.moving
-        coulomb = self._no_load_n + self._mu * self.normal_n > 0.0
-        zero = -v * moving if moving and v != 0.0 and coulomb else NEVER
+        zero = -v * moving if moving and v != 0.0 and self.f_coulomb > 0.0 else NEVER
         stopped = STOPPED_SPEED_MPS - abs(v)
         if self.circuit == DRIVEN and not self.two_quadrant:
             conduction = self._k * v - self.volts
@@ -251,16 +241,10 @@ class MotorizedTreadmill:
         )
 
     def on_crossing(self, name: str) -> dict:
-        if name == "belt.zero":
+        if name == "belt.zero":  # whether it stays or reverses, the next step decides
             self.v = 0.0
-            applied = self.f_walker + (
-                self.motor.k * self.volts / self.motor.resistance(self.winding_c)
-                if self.circuit == DRIVEN
-                else 0.0
-            )
-            self.stuck = abs(applied) <= self.coulomb_drag_n(self.normal_n)
-            self.moving = 0 if self.stuck else (1 if applied > 0.0 else -1)
-            return {"stuck": self.stuck}
+            self.moving = 0
+            return {"belt_position_m": self.s}
         if name == "belt.stopped":
             return {"belt_position_m": self.s}
         if name == "drive.conduction":
@@ -331,10 +315,12 @@ class MotorizedTreadmill:
 
     def release_clip(self) -> None:
         self.clip_attached = False
+        self.cut_pending = True
 
     def cut(self) -> None:
         """The contactor opens: motor and incline power cut in hardware, latched."""
         self.contactor_open = True
+        self.cut_pending = False
         self.latched = True
         self._update_circuit()
 
@@ -347,10 +333,11 @@ class MotorizedTreadmill:
         self.mains_on = True
 
     def manual_reset(self) -> bool:
-        """Clip back in and the reset pressed: the drive may run again if powered."""
-        self.clip_attached = True
-        if not self.mains_on:
+        """Clip back in and the reset pressed: the drive may run again if powered. Refused
+        while the contactor is still dropping from a clip release or the power is off."""
+        if self.cut_pending or not self.mains_on:
             return False
+        self.clip_attached = True
         self.contactor_open = False
         self.latched = False
         self._update_circuit()

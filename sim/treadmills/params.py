@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -33,12 +33,15 @@ class Drive(StrictModel):
     circuit: Literal["single_quadrant_chopper", "two_quadrant"]
     max_duty: Fraction
     current_limit_a: Positive
-    loop_period_s: Positive  # the drive board's own speed loop
+    loop_period_s: Annotated[float, Field(ge=1e-4, le=0.1)]  # the board's own speed loop
     speed_kp_v_per_mps: NonNegative
     speed_ki_v_per_m: NonNegative
     ramp_accel_mps2: Positive
     ramp_decel_mps2: Positive
     max_speed_mps: Positive
+
+
+LOGIC_WAKE_PER_BROWNOUT = 1.2  # the logic rail wakes 20 % above its brown-out (unsourced)
 
 
 class Bus(StrictModel):
@@ -50,16 +53,35 @@ class Bus(StrictModel):
     brake_resistor_on_v: Positive | None = None  # a brake chopper clamps the bus here
     overvoltage_trip_v: Positive | None = None  # the drive disables its bridge here
 
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> Bus:
+        """Each threshold must be crossed on the way, never already past at power-up."""
+        if self.brownout_v * LOGIC_WAKE_PER_BROWNOUT >= self.mains_peak_v:
+            raise ValueError(
+                f"brownout_v x {LOGIC_WAKE_PER_BROWNOUT} (the logic's wake-up) must be below "
+                "mains_peak_v"
+            )
+        for name in ("brake_resistor_on_v", "overvoltage_trip_v"):
+            value = getattr(self, name)
+            if value is not None and value <= self.mains_peak_v:
+                raise ValueError(f"{name} must be above mains_peak_v (got {value})")
+        return self
+
 
 class Relay(StrictModel):
     kind: Literal["none", "no_series", "nc_brake"]
-    changeover: bool = False  # nc_brake only: the unpowered relay also opens the bridge side
+    changeover: bool = True  # nc_brake: the unpowered relay also disconnects the bridge
     brake_resistance_ohm: Positive | None = None
 
     @model_validator(mode="after")
     def _brake_needs_resistance(self) -> Relay:
         if self.kind == "nc_brake" and self.brake_resistance_ohm is None:
             raise ValueError("an nc_brake relay needs brake_resistance_ohm")
+        if self.kind == "nc_brake" and not self.changeover:
+            raise ValueError(
+                "an nc_brake relay without changeover (armature left on the bridge while "
+                "braking) is not modelled yet: it arrives with the deadmill electrics"
+            )
         return self
 
 
@@ -108,3 +130,20 @@ class MotorizedParams(StrictModel):
     incline: Incline
     thermal: Thermal
     sources: dict[str, str] = Field(default_factory=dict)  # "section.field" -> where it comes from
+
+    @model_validator(mode="after")
+    def _thermal_step_stable(self) -> MotorizedParams:
+        """The winding model takes explicit steps of at most one drive loop period; keep that
+        well inside its stability limit (h < 2 C / G for each node)."""
+        t = self.thermal
+        g_winding = 1.0 / t.winding_to_frame_k_per_w
+        g_frame = g_winding + t.frame_to_air_w_per_k + t.frame_to_air_w_per_k_per_mps * 10.0
+        h = self.drive.loop_period_s
+        if h * g_winding / t.winding_capacity_j_per_k > 0.5 or (
+            h * g_frame / t.frame_capacity_j_per_k > 0.5
+        ):
+            raise ValueError(
+                "thermal capacities too small for the drive loop period: the winding model "
+                "would be unstable"
+            )
+        return self
