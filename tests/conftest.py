@@ -36,6 +36,11 @@ def with_controller(text: str, policy: str) -> str:
     return text.replace("duration_s = 4.0", f'duration_s = 4.0\n[controller]\npolicy = "{policy}"')
 
 
+def with_treadmill(text: str, overrides: str, preset: str = "chopper_home") -> str:
+    """The scenario text on `preset`, with TOML `overrides` for the treadmill."""
+    return text.replace('preset = "chopper_home"', f'preset = "{preset}"\n{overrides}')
+
+
 @pytest.fixture
 def write_scenario(tmp_path: Path):
     """Write TOML text to tmp_path/scenarios/<name>.toml and return its path."""

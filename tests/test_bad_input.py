@@ -111,6 +111,27 @@ CASES = {
         with_controller(MINIMAL, "tests.controllers:InitRaises"),
         "controller.params: tests.controllers:InitRaises: RuntimeError: no hardware here",
     ),
+    "drive loop period below 0.1 ms": (
+        MINIMAL.replace(
+            'preset = "chopper_home"',
+            'preset = "chopper_home"\n[treadmill.drive]\nloop_period_s = 1e-7',
+        ),
+        "treadmill.drive.loop_period_s: must be >= 0.0001 (got 1e-07)",
+    ),
+    "trip below the mains": (
+        MINIMAL.replace(
+            'preset = "chopper_home"',
+            'preset = "chopper_home"\n[treadmill.bus]\novervoltage_trip_v = 150.0',
+        ),
+        "treadmill.bus: overvoltage_trip_v must be above mains_peak_v (got 150.0)",
+    ),
+    "brake relay without changeover": (
+        MINIMAL.replace(
+            'preset = "chopper_home"',
+            'preset = "chopper_home_brake"\n[treadmill.relay]\nchangeover = false',
+        ),
+        "treadmill.relay: an nc_brake relay without changeover",
+    ),
     "wrong controller parameter": (
         MINIMAL.replace(
             "duration_s = 4.0",
