@@ -20,7 +20,7 @@ from rich.table import Table
 from sim import __version__
 from sim.checks.base import CheckResult
 from sim.checks.registry import REGISTRY
-from sim.control.api import ControllerError
+from sim.control.api import ControllerError, load_controller
 from sim.presets import load_preset, preset_names
 from sim.report.result import RunResult
 from sim.report.writers import write_run
@@ -93,7 +93,8 @@ def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
     for f in files:
         errors: list[str] = []
         try:
-            build(load_scenario(f.path), seed=0)
+            scenario = load_scenario(f.path)
+            load_controller(scenario.controller.policy, dict(scenario.controller.params))
         except ScenarioError as exc:
             errors = exc.lines
         except ControllerError as exc:

@@ -99,7 +99,7 @@ class Trace:
         self.period = period
         n = end // period + 1
         self.t = np.zeros(n, dtype=np.int64)
-        self.values = np.zeros((n, len(names)))
+        self.values = np.zeros((n, len(names)))  # a row per sample
         self.count = 0
 
     def record(self, t: int, signals: tuple[float, ...]) -> None:
@@ -112,7 +112,7 @@ class Trace:
         n = self.count
         out = {"t_s": self.t[:n] / TICKS_PER_S}
         for j, name in enumerate(self.names):
-            out[name] = self.values[:n, j].copy()
+            out[name] = self.values[:n, j]  # strided views, no copies
         return out
 
 
@@ -281,14 +281,10 @@ class Kernel:
         self._fresh = True
         g0, g1 = self._g, plant.crossings()
         self._g = g1
-        for a, b in zip(g0, g1, strict=True):
-            if a < 0.0 < b:
-                names = [
-                    n for n, a, b in zip(plant.crossing_names, g0, g1, strict=True) if a < 0.0 < b
-                ]
-                self._fire_crossings(t, names)
-                return True
-        return False
+        names = _names_crossed(plant.crossing_names, g0, g1, to_zero=False)
+        if names:
+            self._fire_crossings(t, names)
+        return bool(names)
 
     def _stop_at_crossing(self, start: tuple, t0: int, t1: int, g0: tuple[float, ...]) -> None:
         """Bisect [t0, t1] for the first tick at which a crossing function reaches zero."""
@@ -328,6 +324,10 @@ class Kernel:
 
 
 def _names_crossed(
-    names: tuple[str, ...], g0: tuple[float, ...], g1: tuple[float, ...]
+    names: tuple[str, ...], g0: tuple[float, ...], g1: tuple[float, ...], to_zero: bool = True
 ) -> list[str]:
-    return [n for n, a, b in zip(names, g0, g1, strict=True) if a < 0.0 <= b]
+    """The crossing functions that went from below zero to zero or above (to_zero) or to
+    strictly above it."""
+    if to_zero:
+        return [n for n, a, b in zip(names, g0, g1, strict=True) if a < 0.0 <= b]
+    return [n for n, a, b in zip(names, g0, g1, strict=True) if a < 0.0 < b]

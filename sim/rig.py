@@ -9,6 +9,7 @@ from typing import Any
 from sim.kernel import Kernel, Phase, ticks
 from sim.treadmills.clip import Cord
 from sim.treadmills.motorized import NEVER, MotorizedTreadmill
+from sim.units import angle_from_pct
 from sim.walker.minimal import OFF_DECK, MinimalWalker
 
 
@@ -57,7 +58,7 @@ class Rig:
             tm.step(h_ticks, 0.0, 0.0, 0.0)
             return
         if tm.incline_pct != self._incline_pct:
-            theta = math.atan(tm.incline_pct * 0.01)
+            theta = angle_from_pct(tm.incline_pct)
             self._incline_pct = tm.incline_pct
             self._sin, self._cos = math.sin(theta), math.cos(theta)
         tension, force = 0.0, 0.0
@@ -96,10 +97,9 @@ class Rig:
 
     # ----------------------------------------------------------------- hardware
     def release_clip(self, by: str) -> dict[str, Any]:
-        """The clip leaves the switch; the contactor cuts power one contactor delay later."""
+        """The clip (attached) leaves the switch; the contactor cuts power one contactor
+        delay later."""
         tm = self.treadmill
-        if not tm.clip_attached:
-            return {"by": by, "already_released": True}
         tm.release_clip()
         self.cord_tension_n = 0.0
         kernel = self.kernel

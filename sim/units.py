@@ -19,19 +19,6 @@ def kmh_to_mps(kmh: float) -> float:
     return kmh * MPS_PER_KMH
 
 
-def mps_to_kmh(mps: float) -> float:
-    return mps / MPS_PER_KMH
-
-
-def grade_from_pct(incline_pct: float) -> float:
-    """Grade G = tan(theta) from a treadmill incline in percent."""
-    return incline_pct / 100.0
-
-
 def angle_from_pct(incline_pct: float) -> float:
     """Deck angle theta in radians from an incline in percent (incline_pct = 100 tan theta)."""
     return math.atan(incline_pct / 100.0)
-
-
-def pct_from_degrees(degrees: float) -> float:
-    return 100.0 * math.tan(math.radians(degrees))

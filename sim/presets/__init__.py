@@ -7,8 +7,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-KINDS = ("treadmills",)
-
 
 def preset_names(kind: str) -> list[str]:
     folder = resources.files(__package__) / kind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,6 @@ class RunResult:
     events_processed: int
     deck_length_m: float
     clip_release_x_m: float | None = None  # where the cord would release this walker's clip
-    notes: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> Verdict:

@@ -94,7 +94,7 @@ def _controller_loop(run: Run, period: int):
             tm.v, tm.incline_pct, tm.clip_attached, tm.drive_ready,
             console.speed_mps, console.incline_pct,
         )  # fmt: skip
-        cmd = controller.on_tick(sensors, kernel.now * 1e-6)
+        cmd = controller.on_tick(sensors, seconds(kernel.now))
         if not isinstance(cmd, Commands):
             raise TypeError(f"on_tick returned {cmd!r}, not Commands")
         if not (math.isfinite(cmd.target_speed_mps) and math.isfinite(cmd.target_incline_pct)):
@@ -121,36 +121,51 @@ def _walker_loop(kernel: Kernel, walker: MinimalWalker):
 def _schedule_action(run: Run, action: s.Action) -> None:
     kernel, rig, tm, console = run.kernel, run.rig, run.treadmill, run.console
 
-    def do(t: int) -> None:
-        if isinstance(action, s.SetSpeed):
-            console.speed_mps = action.mps
-            kernel.record("user.set_speed", speed_mps=action.mps)
-        elif isinstance(action, s.SetIncline):
-            console.incline_pct = action.incline_pct
-            kernel.record("user.set_incline", incline_pct=action.incline_pct)
-        elif isinstance(action, s.PullClip):
+    def set_speed(a: s.SetSpeed) -> None:
+        console.speed_mps = a.mps
+        kernel.record("user.set_speed", speed_mps=a.mps)
+
+    def set_incline(a: s.SetIncline) -> None:
+        console.incline_pct = a.incline_pct
+        kernel.record("user.set_incline", incline_pct=a.incline_pct)
+
+    def pull_clip(a: s.PullClip) -> None:
+        if tm.clip_attached:
             kernel.record("clip.release", **rig.release_clip(by="hand"))
-        elif isinstance(action, s.StopWalking):
-            kernel.invalidate("walker.steer")
-            rig.walker.stop_walking(tm.v)
-            kernel.record("walker.stop_walking", walker_x_m=rig.walker.x)
-        elif isinstance(action, s.CutPower):
-            tm.lose_power()
-            kernel.record("power.lost")
-        elif isinstance(action, s.RestorePower):
-            tm.restore_power()
-            kernel.record("power.restored")
-        elif isinstance(action, s.ManualReset):
-            kernel.record("reset", accepted=tm.manual_reset())
+        else:
+            kernel.record("clip.pull_ignored", reason="the clip is already out")
+
+    def stop_walking(a: s.StopWalking) -> None:
+        kernel.invalidate("walker.steer")
+        rig.walker.stop_walking(tm.v)
+        kernel.record("walker.stop_walking", walker_x_m=rig.walker.x)
+
+    def cut_power(a: s.CutPower) -> None:
+        tm.lose_power()
+        kernel.record("power.lost")
+
+    def restore_power(a: s.RestorePower) -> None:
+        tm.restore_power()
+        kernel.record("power.restored")
+
+    def manual_reset(a: s.ManualReset) -> None:
+        kernel.record("reset", accepted=tm.manual_reset())
+
+    handlers = {
+        s.SetSpeed: (Phase.SENSORS, set_speed),
+        s.SetIncline: (Phase.SENSORS, set_incline),
+        s.PullClip: (Phase.HARDWARE, pull_clip),
+        s.StopWalking: (Phase.WALKER, stop_walking),
+        s.CutPower: (Phase.HARDWARE, cut_power),
+        s.RestorePower: (Phase.HARDWARE, restore_power),
+        s.ManualReset: (Phase.HARDWARE, manual_reset),
+    }
+    phase, handler = handlers[type(action)]
+
+    def do(t: int) -> None:
+        handler(action)
         kernel.touch()
 
-    hardware = (s.PullClip, s.CutPower, s.RestorePower, s.ManualReset)
-    if isinstance(action, hardware):
-        phase = Phase.HARDWARE
-    elif isinstance(action, s.StopWalking):
-        phase = Phase.WALKER
-    else:
-        phase = Phase.SENSORS
     kernel.call_at(ticks(action.at_s), phase, do)
 
 
@@ -185,32 +200,12 @@ def collect(run: Run, scenario_id: str, seed: int) -> RunResult:
         checks=checks,
         events=[(seconds(t), kind, details) for t, kind, details in run.kernel.log],
         trace=run.kernel.trace.arrays(),
-        energy_j=energy_account(run.treadmill),
+        energy_j=run.treadmill.energy_account(),
         provenance=provenance(scenario, seed),
         events_processed=run.kernel.events_processed,
         deck_length_m=run.treadmill.length_m,
         clip_release_x_m=rig.cord.release_x() if rig.cord else None,
     )
-
-
-def energy_account(tm: MotorizedTreadmill) -> dict[str, float]:
-    """Lab-frame energy over the run (J). In = walker work on the belt + mains; out = every
-    loss + what the bus and the belt train stored. The residual closes the balance."""
-    bus_gain = tm.bus_energy_j - tm.bus_floor_j
-    kinetic = tm.kinetic_energy_j
-    supplied = tm.w_walker + tm.w_mains
-    used = tm.w_drag + tm.w_copper + tm.w_brake + tm.w_logic + bus_gain + kinetic
-    return {
-        "walker_on_belt": tm.w_walker,
-        "mains": tm.w_mains,
-        "deck_drag": tm.w_drag,
-        "motor_copper": tm.w_copper,
-        "brake_resistor": tm.w_brake,
-        "logic": tm.w_logic,
-        "bus_stored": bus_gain,
-        "belt_kinetic": kinetic,
-        "residual": supplied - used,
-    }
 
 
 def provenance(scenario: s.Scenario, seed: int) -> dict[str, Any]:

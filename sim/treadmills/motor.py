@@ -16,7 +16,6 @@ class PmdcMotor:
         self._r_ref = p.armature_resistance_ohm
         self._t_ref = p.resistance_reference_c
         self._alpha = p.copper_temperature_coefficient_per_k
-        self.peak_current_a = p.peak_current_a
 
     def resistance(self, winding_c: float) -> float:
         """Armature resistance at a winding temperature (copper: +0.393 %/K)."""

@@ -112,6 +112,25 @@ class MotorizedTreadmill:
     def kinetic_energy_j(self) -> float:
         return 0.5 * self.m_eq * self.v * self.v
 
+    def energy_account(self) -> dict[str, float]:
+        """Lab-frame energy since the start (J). In: walker work on the belt + mains; out:
+        every loss + what the bus and the belt train stored. The residual closes it."""
+        bus_gain = self.bus_energy_j - self.bus_floor_j
+        kinetic = self.kinetic_energy_j
+        supplied = self.w_walker + self.w_mains
+        used = self.w_drag + self.w_copper + self.w_brake + self.w_logic + bus_gain + kinetic
+        return {
+            "walker_on_belt": self.w_walker,
+            "mains": self.w_mains,
+            "deck_drag": self.w_drag,
+            "motor_copper": self.w_copper,
+            "brake_resistor": self.w_brake,
+            "logic": self.w_logic,
+            "bus_stored": bus_gain,
+            "belt_kinetic": kinetic,
+            "residual": supplied - used,
+        }
+
     @property
     def drive_ready(self) -> bool:
         """The drive accepts commands: powered, clip in, not latched."""
