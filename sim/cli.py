@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
-from sim.checks.base import CheckResult
 from sim.checks.registry import REGISTRY
 from sim.control.api import ControllerError, load_controller
 from sim.presets import load_preset, preset_names
@@ -284,17 +283,9 @@ def _print_result(f: ScenarioFile, result: RunResult) -> None:
     table = Table("check", "value", "limit", "verdict", "expected", "", title=f"{f.path}: {ok}",
                   title_justify="left")  # fmt: skip
     for c in result.checks:
-        table.add_row(c.name, _value(c), _limit(c), c.verdict.label, c.expected.label,
+        table.add_row(c.name, c.value_text, c.limit_text, c.verdict.label, c.expected.label,
                       "[green]✓[/]" if c.as_expected else "[red]✗[/]")  # fmt: skip
     out.print(table)
-
-
-def _value(c: CheckResult) -> str:
-    return "—" if c.value is None else f"{c.value:.4g} {c.unit}"
-
-
-def _limit(c: CheckResult) -> str:
-    return f"{_SIGN[c.sense]} {c.threshold:.4g} {c.unit}"
 
 
 def main(argv: list[str] | None = None) -> int:

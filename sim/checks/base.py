@@ -51,6 +51,14 @@ class CheckResult:
             return False
         return self.verdict == self.expected and self.verdict <= Verdict.FAIL
 
+    @property
+    def value_text(self) -> str:
+        return "—" if self.value is None else f"{self.value:.4g} {self.unit}"
+
+    @property
+    def limit_text(self) -> str:
+        return f"{'<=' if self.sense == 'max' else '>='} {self.threshold:.4g} {self.unit}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

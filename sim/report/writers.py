@@ -54,10 +54,6 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
     return paths
 
 
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4g}"
-
-
 def summary_markdown(result: RunResult) -> str:
     ok = "as expected" if result.as_expected else "NOT as expected"
     lines = [
@@ -73,10 +69,9 @@ def summary_markdown(result: RunResult) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for c in result.checks:
-        limit = ("≤ " if c.sense == "max" else "≥ ") + f"{c.threshold:.4g} {c.unit}"
         mark = "✓" if c.as_expected else "✗"
         lines.append(
-            f"| {c.name} | {_fmt(c.value)} {c.unit} | {limit} | {c.verdict.label} "
+            f"| {c.name} | {c.value_text} | {c.limit_text} | {c.verdict.label} "
             f"| {c.expected.label} | {mark} | {c.evidence['message']} |"
         )
     lines += ["", "## Events", "", "| t (s) | event | details |", "|---|---|---|"]
