@@ -281,10 +281,10 @@ class Kernel:
         self._fresh = True
         g0, g1 = self._g, plant.crossings()
         self._g = g1
-        names = _names_crossed(plant.crossing_names, g0, g1, to_zero=False)
-        if names:
-            self._fire_crossings(t, names)
-        return bool(names)
+        if not any(a < 0.0 < b for a, b in zip(g0, g1, strict=True)):
+            return False  # the usual case, checked without building names
+        self._fire_crossings(t, _names_crossed(plant.crossing_names, g0, g1, to_zero=False))
+        return True
 
     def _stop_at_crossing(self, start: tuple, t0: int, t1: int, g0: tuple[float, ...]) -> None:
         """Bisect [t0, t1] for the first tick at which a crossing function reaches zero."""
