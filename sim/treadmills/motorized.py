@@ -97,6 +97,8 @@ class MotorizedTreadmill:
         self.w_walker = self.w_mains = self.w_drag = self.w_copper = 0.0
         self.w_brake = self.w_logic = 0.0
         self.f_coulomb = self._no_load_n  # deck drag in the current sub-step
+        self._a_motor = 0.0  # the motor's force term at zero speed in the current sub-step
+        self._r = self.motor.resistance(self.winding_c)  # armature circuit resistance
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
@@ -140,23 +142,42 @@ class MotorizedTreadmill:
     def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
         """Advance h_ticks with the walker's load F_walker = f_walker − m_add·dv/dt frozen.
         h_ticks = 0 only brings the outputs (acceleration, current) up to date."""
+        a, b, mass = self.belt_terms(f_walker, normal_n)
+        a += f_walker
+        mass += m_add
+        v0 = self.v
+        if h_ticks == 0:
+            self.refresh(0.0 if self.moving == 0 else (a - b * v0) / mass)
+            return
+        h = h_ticks * 1e-6
+        if self.moving == 0:
+            v1 = int_v = int_v2 = accel = 0.0
+        else:
+            v1, int_v, int_v2 = affine_step(v0, mass, a, b, h)
+            accel = (a - b * v1) / mass
+        walker_work = f_walker * int_v - 0.5 * m_add * (v1 * v1 - v0 * v0)
+        self.advance(h, v1, accel, int_v, int_v2, walker_work)
+
+    def belt_terms(self, f_walker: float, normal_n: float) -> tuple[float, float, float]:
+        """The belt equation over the coming sub-step without the walker's force:
+        m_eq·dv/dt = a − b·v (+ F_walker), as (a, b, m_eq). Decides whether a belt at rest
+        breaks free, with F_walker = f_walker at the start of the sub-step."""
         k = self._k
         ra = self.motor.resistance(self.winding_c)
         circuit = self.circuit
         if circuit == DRIVEN:
             r = ra
-            volts = self.volts
-            a_motor = k * volts / r
+            a_motor = k * self.volts / r
             b_motor = k * k / r
         elif circuit == BRAKE:
             r = ra + self._brake_ohm
-            volts = a_motor = 0.0
+            a_motor = 0.0
             b_motor = k * k / r
         else:
             r = ra
-            volts = a_motor = b_motor = 0.0
+            a_motor = b_motor = 0.0
+        self._r = r
         f_coulomb = self._no_load_n + self._mu * normal_n
-        mass = self.m_eq + m_add
         v0 = self.v
         if v0 > 0.0:
             moving = 1
@@ -170,24 +191,44 @@ class MotorizedTreadmill:
                 moving = 1 if applied > 0.0 else -1
         self.moving = moving
         self.f_coulomb = f_coulomb
-        a_total = a_motor + f_walker - moving * f_coulomb
-        b_total = b_motor + self._viscous
-        if h_ticks == 0:
-            self.accel = 0.0 if moving == 0 else (a_total - b_total * v0) / mass
-            self.current_a = (volts - k * v0) / r if circuit == DRIVEN or circuit == BRAKE else 0.0
-            return
-        h = h_ticks * 1e-6
-        if moving == 0:
-            v1 = int_v = int_v2 = accel = 0.0
-        else:
-            v1, int_v, int_v2 = affine_step(v0, mass, a_total, b_total, h)
-            accel = (a_total - b_total * v1) / mass
+        self._a_motor = a_motor
+        return a_motor - moving * f_coulomb, b_motor + self._viscous, self.m_eq
+
+    def breakaway_margin(self, f_walker: float) -> float:
+        """For a belt held at rest: how far the applied force is from breaking it free
+        (a crossing value, >= 0 once it breaks free); NEVER while it moves."""
+        if self.moving != 0:
+            return NEVER
+        return abs(self._a_motor + f_walker) - self.f_coulomb
+
+    def refresh(self, accel: float) -> None:
+        """Outputs after a discrete change, before time moves on."""
+        self.accel = accel
+        circuit = self.circuit
+        engaged = circuit == DRIVEN or circuit == BRAKE
+        self.current_a = (self._volts() - self._k * self.v) / self._r if engaged else 0.0
+
+    def _volts(self) -> float:
+        return self.volts if self.circuit == DRIVEN else 0.0
+
+    def advance(
+        self, h: float, v1: float, accel: float, int_v: float, int_v2: float, walker_work: float
+    ) -> None:
+        """Book a solved sub-step of h seconds (after `belt_terms`): the belt's new speed and
+        acceleration, the exact ∫v dt and ∫v² dt, and the walker's work on the belt."""
+        k = self._k
+        r = self._r
+        ra = self.motor.resistance(self.winding_c)
+        circuit = self.circuit
+        volts = self._volts()
+        moving = self.moving
+        f_coulomb = self.f_coulomb
         self.v = v1
         self.accel = accel
         self.s += int_v
 
         # energy over the sub-step, from the exact integrals
-        self.w_walker += f_walker * int_v - 0.5 * m_add * (v1 * v1 - v0 * v0)
+        self.w_walker += walker_work
         self.w_drag += moving * f_coulomb * int_v + self._viscous * int_v2
         if circuit == DRIVEN or circuit == BRAKE:
             # i = (V − k v)/R:  ∫R i² = (V²h − 2Vk∫v + k²∫v²)/R

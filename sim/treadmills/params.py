@@ -116,11 +116,56 @@ class Thermal(StrictModel):
     ambient_c: float = 20.0
 
 
-class MotorizedParams(StrictModel):
-    kind: Literal["motorized"]
+class Rails(StrictModel):
+    """A pair of rails (one each side) along the deck: where they run and how high."""
+
+    front_x_m: NonNegative  # from the deck's front end
+    rear_x_m: Positive
+    height_m: NonNegative  # above the belt
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Rails:
+        if self.front_x_m >= self.rear_x_m:
+            raise ValueError("front_x_m must be less than rear_x_m")
+        return self
+
+
+class Frame(StrictModel):
+    """What every treadmill shares: its name, deck and the rails a walker can use."""
+
     name: str
     description: str = ""
     deck: Deck
+    handrails: Rails
+    side_rails: Rails  # the platforms beside the belt a walker stands on to get on
+    sources: dict[str, str] = Field(default_factory=dict)  # "section.field" -> where it comes from
+
+
+class Servo(StrictModel):
+    """An ideal four-quadrant servo: the belt follows its speed profile whatever the load."""
+
+    max_accel_mps2: Positive
+    max_speed_mps: Positive
+    default_accel_mps2: Positive  # for a set-point that gives no acceleration of its own
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Servo:
+        if self.default_accel_mps2 > self.max_accel_mps2:
+            raise ValueError("default_accel_mps2 must not exceed max_accel_mps2")
+        return self
+
+
+class SpeedSourceParams(Frame):
+    """A lab perturbation treadmill: the belt speed is prescribed (walkers wear a harness:
+    no clip, no incline)."""
+
+    kind: Literal["speed_source"]
+    equivalent_mass_kg: Positive  # belt and rollers: for the force the servo applies
+    servo: Servo
+
+
+class MotorizedParams(Frame):
+    kind: Literal["motorized"]
     belt: Belt
     motor: Motor
     drive: Drive
@@ -129,7 +174,6 @@ class MotorizedParams(StrictModel):
     clip: Clip
     incline: Incline
     thermal: Thermal
-    sources: dict[str, str] = Field(default_factory=dict)  # "section.field" -> where it comes from
 
     @model_validator(mode="after")
     def _thermal_step_stable(self) -> MotorizedParams:
