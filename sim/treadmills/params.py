@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, TypeAdapter, model_validator
 
 from sim.strict import Fraction, NonNegative, Positive, StrictModel
 
@@ -191,3 +191,7 @@ class MotorizedParams(Frame):
                 "would be unstable"
             )
         return self
+
+
+TreadmillParams = Annotated[MotorizedParams | SpeedSourceParams, Field(discriminator="kind")]
+TREADMILL_PARAMS: TypeAdapter[MotorizedParams | SpeedSourceParams] = TypeAdapter(TreadmillParams)

@@ -94,7 +94,8 @@ class Push(StrictModel):
     zero_at_mps: Positive
 
     def capacity_n(self, weight_n: float, speed_mps: float) -> float:
-        return max(0.0, self.at_rest_per_weight * weight_n * (1.0 - abs(speed_mps) / self.zero_at_mps))
+        share = 1.0 - abs(speed_mps) / self.zero_at_mps
+        return max(0.0, self.at_rest_per_weight * weight_n * share)
 
 
 class WalkerProfile(StrictModel):
