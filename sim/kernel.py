@@ -50,7 +50,16 @@ class Phase(enum.IntEnum):
 
 
 # A fixed integer per named random stream, so adding a stream never shifts another.
-STREAM_ID = {"walker": 1, "sensors": 2, "faults": 3, "controller": 4, "plant": 5}
+STREAM_ID = {
+    "walker": 1, "sensors": 2, "faults": 3, "controller": 4, "plant": 5, "perturbation": 6,
+}  # fmt: skip
+
+
+def stream(seed: int, run_index: int, name: str) -> np.random.Generator:
+    """Run `run_index`'s named random stream: SeedSequence(seed, spawn_key=(run, name id)),
+    so adding a stream or a run never shifts another."""
+    seq = np.random.SeedSequence(seed, spawn_key=(run_index, STREAM_ID[name]))
+    return np.random.default_rng(seq)
 
 
 class Plant(Protocol):
@@ -188,8 +197,7 @@ class Kernel:
 
     def rng(self, name: str) -> np.random.Generator:
         """The named random stream of this run: independent of every other name and run."""
-        seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index, STREAM_ID[name]))
-        return np.random.default_rng(seq)
+        return stream(self.seed, self.run_index, name)
 
     def touch(self) -> None:
         """Say that an event changed the plant discretely (a mode, a load, a switch), so its

@@ -1,32 +1,58 @@
 """The coupled plant the kernel advances: a treadmill, the walker on it and the clip cord
-between them, wired through the belt force and (for a rider) the belt's acceleration."""
+between them.
+
+With the minimal walker the belt is stepped alone, the walker's load frozen over the
+sub-step. With the gait walker the belt and the pendulum are one linear system, stepped
+exactly together (`sim.linear`): state (v, y, U, 1) with y the pendulum's lean over its
+centre of pressure and U its lab speed,
+
+    m_eq·v' = a − b·v − m·ω0²·y     (a prescribed v' on the lab servo; v' = 0 while stuck)
+    y'      = U − v                 (U on a side rail)
+    U'      = ω0²·y + c
+
+so the belt dips at each stance and the walker feels the belt, within the sub-step.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import numpy as np
+
 from sim.kernel import Kernel, Phase, ticks
+from sim.linear import linear_step
 from sim.treadmills.clip import Cord
 from sim.treadmills.motorized import NEVER, MotorizedTreadmill
-from sim.units import angle_from_pct
-from sim.walker.minimal import OFF_DECK, MinimalWalker
+from sim.treadmills.speed_source import SpeedSourceTreadmill
+from sim.units import G_MPS2, angle_from_pct
+from sim.walker.gait import GaitWalker
+from sim.walker.minimal import MinimalWalker
+
+Treadmill = MotorizedTreadmill | SpeedSourceTreadmill
+Walker = MinimalWalker | GaitWalker
 
 
 class Rig:
-    def __init__(self, treadmill: MotorizedTreadmill, walker: MinimalWalker | None):
+    def __init__(self, treadmill: Treadmill, walker: Walker | None):
         self.treadmill = treadmill
         self.walker = walker
-        self.cord = Cord(treadmill.p.clip, walker.waist_height_m) if walker else None
+        clip = getattr(treadmill.p, "clip", None)
+        self.cord = Cord(clip, walker.waist_height_m) if walker and clip else None
         self.cord_tension_n = 0.0
+        self.servo = isinstance(treadmill, SpeedSourceTreadmill)
+        self.gait = isinstance(walker, GaitWalker)
         self._incline_pct = math.nan  # the incline its sine and cosine below belong to
         self._sin = self._cos = 0.0
+        self._m = np.zeros((4, 4))
         self.kernel: Kernel | None = None
         names = treadmill.signal_names + ("cord_tension_n",)
         crossings = treadmill.crossing_names
         if walker:
             names += walker.signal_names
             crossings += walker.crossing_names + ("clip.release",)
+        if self.gait and not self.servo:
+            crossings += ("belt.breaks_free",)
         self.signal_names = names
         self.crossing_names = crossings
         self.signal_index = {n: i for i, n in enumerate(names)}
@@ -61,14 +87,55 @@ class Rig:
             theta = angle_from_pct(tm.incline_pct)
             self._incline_pct = tm.incline_pct
             self._sin, self._cos = math.sin(theta), math.cos(theta)
+            if self.gait:
+                w.set_incline(self._sin, self._cos)
         tension, force = 0.0, 0.0
-        if tm.clip_attached and w.mode != OFF_DECK:
-            tension, force = self.cord.horizontal_force(w.x + w.clip_offset_m)
+        if self.cord and tm.clip_attached and w.on_deck:
+            tension, force = self.cord.horizontal_force(w.clip_x_m)
         self.cord_tension_n = tension
-        f, m_add, normal = w.belt_load(self._sin, self._cos, force)
+        if self.gait and w.coupled:
+            self._step_pendulum(h_ticks, force)
+            return
+        body = w.body if self.gait else w
+        f, m_add, normal = body.belt_load(self._sin, self._cos, force)
         s0 = tm.s
         tm.step(h_ticks, f, m_add, normal)
-        w.step(h_ticks * 1e-6, tm.v, tm.s - s0)
+        body.step(h_ticks * 1e-6, tm.v, tm.s - s0)
+
+    def _step_pendulum(self, h_ticks: int, cord_n: float) -> None:
+        tm, w, m = self.treadmill, self.walker, self._m
+        w.external_n = w.hand_n + cord_n
+        on_belt = w.support == "belt"
+        k = w.k_foot if on_belt else 0.0
+        y0 = w.lean
+        m[:] = 0.0
+        if self.servo:
+            m[0, 3] = tm.accel
+        else:
+            a, b, m_eq = tm.belt_terms(-k * y0, w.mass * G_MPS2 * self._cos if on_belt else 0.0)
+            if tm.moving:
+                m[0, 0], m[0, 1], m[0, 3] = -b / m_eq, -k / m_eq, a / m_eq
+        m[1, 0], m[1, 2] = (-1.0 if on_belt else 0.0), 1.0
+        m[2, 1], m[2, 3] = w.omega2, w.accel_const
+        z0 = np.array((tm.v, y0, w.U, 1.0))
+        if h_ticks == 0:
+            accel = float(m[0] @ z0)
+            if not self.servo:
+                tm.refresh(accel)
+        else:
+            h = h_ticks * 1e-6
+            z1, gram = linear_step(m, z0, h)
+            v1 = float(z1[0])
+            accel = float(m[0] @ z1)
+            int_v = float(gram[0, 3])
+            tm.advance(h, v1, accel, int_v, float(gram[0, 0]), -k * float(gram[0, 1]))
+            w.X += float(gram[2, 3])
+            w.U = float(z1[2])
+            if on_belt:
+                w.A += int_v
+        w.belt_v, w.belt_a = tm.v, accel
+        if self.servo:
+            tm.set_walker_force(-k * w.lean)
 
     def crossings(self) -> tuple[float, ...]:
         tm = self.treadmill
@@ -77,9 +144,13 @@ class Rig:
         if w is None:
             return g
         release = NEVER
-        if tm.clip_attached and w.on_deck:
+        if self.cord and tm.clip_attached and w.on_deck:
             release = self.cord.distance(w.clip_x_m) - self.cord.release_length_m
-        return g + w.crossings(tm.v, tm.accel) + (release,)
+        g += w.crossings(tm.v, tm.accel) + (release,)
+        if self.gait and not self.servo:
+            force = -w.k_foot * w.lean if w.on_belt else 0.0
+            g += (tm.breakaway_margin(force) if w.coupled else NEVER,)
+        return g
 
     def signals(self) -> tuple[float, ...]:
         tm = self.treadmill
@@ -91,6 +162,8 @@ class Rig:
         tm = self.treadmill
         if name == "clip.release":
             return self.release_clip(by="cord")
+        if name == "belt.breaks_free":
+            return {"foot_force_n": -self.walker.k_foot * self.walker.lean}
         if name.startswith("walker."):
             return self.walker.on_crossing(name, tm.v, tm.accel)
         return tm.on_crossing(name)
@@ -114,4 +187,6 @@ class Rig:
         tm = self.treadmill
         tm.cut()
         self.kernel.record("drive.cut", belt_speed_mps=tm.v, belt_position_m=tm.s)
+        if self.gait and tm.v != 0.0:
+            self.walker.perturbed(-tm.v)  # the belt is left to stop under the walker
         self.kernel.touch()

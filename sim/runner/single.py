@@ -18,7 +18,7 @@ from sim import __version__
 from sim.checks.base import Extreme, Verdict
 from sim.checks.registry import REGISTRY
 from sim.control.api import Commands, Controller, Sensors, load_controller
-from sim.kernel import Kernel, Phase, seconds, ticks
+from sim.kernel import Kernel, Phase, seconds, stream, ticks
 from sim.presets import preset_file
 from sim.report.result import RunResult
 from sim.rig import Rig
@@ -26,6 +26,8 @@ from sim.runner.context import RunContext
 from sim.scenario import schema as s
 from sim.scenario.loader import load_scenario
 from sim.treadmills.motorized import MotorizedTreadmill
+from sim.treadmills.speed_source import SpeedSourceTreadmill
+from sim.walker.gait import GaitWalker, GaitWalkerSpec
 from sim.walker.minimal import WALKING, MinimalWalker
 
 
@@ -52,16 +54,22 @@ class Run:
     context: RunContext
 
     @property
-    def treadmill(self) -> MotorizedTreadmill:
+    def treadmill(self) -> MotorizedTreadmill | SpeedSourceTreadmill:
         return self.rig.treadmill
 
 
 def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
     """Everything wired and scheduled, nothing run yet. A bad controller raises
-    ControllerError (an input error) here, before any time passes."""
+    ControllerError (an input error) here, before any time passes. Run i draws its walker
+    and perturbations from its own streams (`Kernel.rng`)."""
     controller = load_controller(scenario.controller.policy, dict(scenario.controller.params))
-    tm = MotorizedTreadmill(scenario.treadmill)
-    walker = MinimalWalker(scenario.walker, tm.length_m) if scenario.walker else None
+    servo = isinstance(scenario.treadmill, s.SpeedSourceSpec)
+    tm = (
+        SpeedSourceTreadmill(scenario.treadmill)
+        if servo
+        else MotorizedTreadmill(scenario.treadmill)
+    )
+    walker = _walker(scenario.walker, tm.length_m, seed, run_index)
     rig = Rig(tm, walker)
     kernel = Kernel(
         rig,
@@ -76,12 +84,25 @@ def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
     reducers = {name: REGISTRY[name].reducer(context) for name in scenario.checks}
     kernel.reducers.extend(r for r in reducers.values() if r is not None)
     run = Run(scenario, kernel, rig, controller, console, reducers, context)
-    kernel.process(_controller_loop(run, ticks(1.0 / scenario.controller.rate_hz)))
-    if walker:
+    if not servo:  # the lab servo follows the timeline's profile, not a controller
+        kernel.process(_controller_loop(run, ticks(1.0 / scenario.controller.rate_hz)))
+    if isinstance(walker, GaitWalker):
+        rails = tm.p.handrails
+        walker.attach(kernel, lambda: tm.v, (rails.front_x_m, rails.rear_x_m))
+    elif walker:
         kernel.process(_walker_loop(kernel, walker))
     for action in scenario.timeline:
         _schedule_action(run, action)
     return run
+
+
+def _walker(spec: s.AnyWalker | None, deck_length_m: float, seed: int, run_index: int):
+    if spec is None:
+        return None
+    if isinstance(spec, GaitWalkerSpec):
+        drawn = spec.drawn(stream(seed, run_index, "walker"), spec.spread_scale)
+        return GaitWalker(spec, drawn, deck_length_m)
+    return MinimalWalker(spec, deck_length_m)
 
 
 def _controller_loop(run: Run, period: int):
@@ -122,8 +143,41 @@ def _schedule_action(run: Run, action: s.Action) -> None:
     kernel, rig, tm, console = run.kernel, run.rig, run.treadmill, run.console
 
     def set_speed(a: s.SetSpeed) -> None:
-        console.speed_mps = a.mps
-        kernel.record("user.set_speed", speed_mps=a.mps)
+        if not rig.servo:
+            console.speed_mps = a.mps
+            kernel.record("user.set_speed", speed_mps=a.mps)
+        elif a.after_foot_contact_s is None:
+            prescribe(a, kernel.now)
+        else:  # wait for the walker's next foot contact, then the drawn delay
+            lo, hi = a.after_foot_contact_s[0], a.after_foot_contact_s[-1]
+            delay = ticks(lo + (hi - lo) * kernel.rng("perturbation").random())
+
+            def contact(t: int) -> None:
+                kernel.call_at(t + delay, Phase.SENSORS, lambda t: prescribe(a, t))
+
+            rig.walker.contact_listeners.append(contact)
+
+    def prescribe(a: s.SetSpeed, t: int) -> None:
+        change = tm.prescribe(a.mps, a.accel_mps2)
+        kernel.record("belt.set_speed", **change)
+        if isinstance(rig.walker, GaitWalker) and change["accel_mps2"]:
+            rig.walker.perturbed(change["to_mps"] - change["from_mps"])
+        kernel.touch()
+
+    def step_on(a: s.StepOn) -> None:
+        rig.walker.step_on()
+        kernel.record("walker.step_on", belt_speed_mps=tm.v)
+
+    def grasp(a: s.GraspHandrails | s.ReleaseHandrails) -> None:
+        if a.hands and not rig.walker.rails_ok:
+            kernel.record("walker.grasp_failed", reason="the handrails are out of reach",
+                          walker_x_m=rig.walker.x)  # fmt: skip
+            return
+        rig.walker.set_hands(a.hands)
+        kernel.record("walker.hands", hands=a.hands)
+
+    def push(a: s.PushHandrails) -> None:
+        kernel.record("walker.push", force_n=rig.walker.push(a.force_n), asked_n=a.force_n)
 
     def set_incline(a: s.SetIncline) -> None:
         console.incline_pct = a.incline_pct
@@ -153,6 +207,10 @@ def _schedule_action(run: Run, action: s.Action) -> None:
 
     handlers = {
         s.SetSpeed: (Phase.SENSORS, set_speed),
+        s.StepOn: (Phase.WALKER, step_on),
+        s.GraspHandrails: (Phase.WALKER, grasp),
+        s.ReleaseHandrails: (Phase.WALKER, grasp),
+        s.PushHandrails: (Phase.WALKER, push),
         s.SetIncline: (Phase.SENSORS, set_incline),
         s.PullClip: (Phase.HARDWARE, pull_clip),
         s.StopWalking: (Phase.WALKER, stop_walking),

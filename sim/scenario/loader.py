@@ -13,7 +13,14 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from sim.presets import load_preset, preset_file
-from sim.scenario.schema import ACTION_MODELS, ACTION_NAMES, Scenario
+from sim.scenario.schema import (
+    ACTION_MODELS,
+    ACTION_NAMES,
+    TAG_MODELS,
+    TREADMILL_TAGS,
+    WALKER_TAGS,
+    Scenario,
+)  # fmt: skip
 
 
 class ScenarioError(ValueError):
@@ -49,13 +56,21 @@ def scenario_from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scena
     except KeyError as exc:
         raise ScenarioError([f"{source}: treadmill.preset: {exc.args[0]}"]) from None
     data["treadmill"] = _merged(preset, overrides)
+    presets = {"treadmill": (overrides, preset_file("treadmills", name))}
+    walker = data.get("walker")
+    if isinstance(walker, dict) and walker.get("model") == "gait":
+        profile = walker.get("profile")
+        if not isinstance(profile, str):
+            raise ScenarioError([f"{source}: walker.profile: expected a profile name (a string)"])
+        try:
+            data["walker"] = _merged(load_preset("walkers", profile), walker)
+        except KeyError as exc:
+            raise ScenarioError([f"{source}: walker.profile: {exc.args[0]}"]) from None
+        presets["walker"] = (walker, preset_file("walkers", profile))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        preset_path = preset_file("treadmills", name)
-        raise ScenarioError(
-            [_describe(e, source, overrides, preset_path) for e in exc.errors()]
-        ) from None
+        raise ScenarioError([_describe(e, source, presets) for e in exc.errors()]) from None
 
 
 def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +83,9 @@ def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_TAGS = {"treadmill": TREADMILL_TAGS, "walker": WALKER_TAGS}
+
+
 def _field_path(loc: tuple) -> str:
     parts: list[str] = []
     for i, item in enumerate(loc):
@@ -75,6 +93,8 @@ def _field_path(loc: tuple) -> str:
             parts[-1] += f"[{item}]"
         elif i > 0 and isinstance(loc[i - 1], int) and item in ACTION_NAMES:
             continue  # the discriminated union's tag, not a field
+        elif i == 1 and item in _TAGS.get(loc[0], ()):
+            continue
         else:
             parts.append(str(item))
     return ".".join(parts)
@@ -146,6 +166,9 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
             continue
         if key in ACTION_NAMES:
             return ACTION_MODELS[key]
+        if key in TAG_MODELS:
+            model = TAG_MODELS[key]
+            continue
         field = model.model_fields.get(key) if isinstance(model, type) else None
         if field is None:
             return None
@@ -165,12 +188,15 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(e: dict, source: str, overrides: dict, preset_path: Path) -> str:
+def _describe(e: dict, source: str, presets: dict[str, tuple[dict, Path]]) -> str:
     loc = tuple(e["loc"])
     path = _field_path(loc)
     where = source
-    if loc and loc[0] == "treadmill" and not _present(overrides, loc[1:]):
-        where = f"{source} (value from preset {preset_path})"
+    if loc and loc[0] in presets:
+        overrides, preset_path = presets[loc[0]]
+        inner = loc[2:] if len(loc) > 1 and loc[1] in _TAGS[loc[0]] else loc[1:]
+        if not _present(overrides, inner):
+            where = f"{source} (value from preset {preset_path})"
     message = _expected(e)
     if e["type"] == "extra_forbidden":
         message += _suggestion(loc)

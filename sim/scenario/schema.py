@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from sim.checks.registry import REGISTRY
-from sim.strict import NonNegative, StrictModel
+from sim.strict import NonNegative, Positive, StrictModel
 from sim.treadmills.clip import Cord
-from sim.treadmills.params import MotorizedParams
+from sim.treadmills.params import MotorizedParams, SpeedSourceParams
 from sim.units import kmh_to_mps, mph_to_mps
+from sim.walker.gait import GaitWalker, GaitWalkerSpec
 from sim.walker.minimal import MinimalWalker, WalkerSpec
 
 
@@ -19,12 +20,19 @@ class _Action(StrictModel):
 
 
 class SetSpeed(_Action):
-    """The user asks the console for a belt speed, in exactly one unit."""
+    """The user asks the console for a belt speed, in exactly one unit. On the lab servo
+    (`speed_source`) it is the prescribed profile: it may be negative (the belt reverses),
+    it is reached at `accel_mps2`, and it may wait for the walker's next foot contact at or
+    after `at_s`, then `after_foot_contact_s` more (a range is drawn from per run)."""
 
     action: Literal["set_speed"]
-    speed_mps: NonNegative | None = None
-    speed_kmh: NonNegative | None = None
-    speed_mph: NonNegative | None = None
+    speed_mps: float | None = None
+    speed_kmh: float | None = None
+    speed_mph: float | None = None
+    accel_mps2: Positive | None = None
+    after_foot_contact_s: Annotated[list[NonNegative], Field(min_length=1, max_length=2)] | None = (
+        None
+    )
 
     @model_validator(mode="after")
     def _one_unit(self) -> SetSpeed:
@@ -59,6 +67,34 @@ class StopWalking(_Action):
     action: Literal["stop_walking"]
 
 
+class StepOn(_Action):
+    """From the side rails onto the moving belt."""
+
+    action: Literal["step_on"]
+
+
+class GraspHandrails(_Action):
+    """Hold the handrails with this many hands from now on."""
+
+    action: Literal["grasp_handrails"]
+    hands: Literal[1, 2] = 2
+
+
+class ReleaseHandrails(_Action):
+    """Let go: this many hands still hold afterwards."""
+
+    action: Literal["release_handrails"]
+    hands: Literal[0, 1] = 0
+
+
+class PushHandrails(_Action):
+    """Push (positive) or pull (negative) on the held rails: the rails' force on the walker
+    along the deck, positive toward the rear, up to what the grip holds."""
+
+    action: Literal["push_handrails"]
+    force_n: float
+
+
 class CutPower(_Action):
     action: Literal["cut_power"]
 
@@ -73,31 +109,51 @@ class ManualReset(_Action):
     action: Literal["manual_reset"]
 
 
+_ACTIONS = (
+    SetSpeed, SetIncline, PullClip, StopWalking, StepOn, GraspHandrails, ReleaseHandrails,
+    PushHandrails, CutPower, RestorePower, ManualReset,
+)  # fmt: skip
 Action = Annotated[
-    SetSpeed | SetIncline | PullClip | StopWalking | CutPower | RestorePower | ManualReset,
+    SetSpeed
+    | SetIncline
+    | PullClip
+    | StopWalking
+    | StepOn
+    | GraspHandrails
+    | ReleaseHandrails
+    | PushHandrails
+    | CutPower
+    | RestorePower
+    | ManualReset,
     Field(discriminator="action"),
 ]
-ACTION_MODELS = {
-    m.model_fields["action"].annotation.__args__[0]: m
-    for m in (SetSpeed, SetIncline, PullClip, StopWalking, CutPower, RestorePower, ManualReset)
-}
+ACTION_MODELS = {m.model_fields["action"].annotation.__args__[0]: m for m in _ACTIONS}
 ACTION_NAMES = tuple(ACTION_MODELS)
+GAIT_ACTIONS = (StepOn, GraspHandrails, ReleaseHandrails, PushHandrails)
+MOTORIZED_ACTIONS = (SetIncline, PullClip, CutPower, RestorePower, ManualReset)
 
 
 MAX_TRACE_SAMPLES = 5e6  # 20 signals x 8 bytes x 5e6 = 800 MB of trace at most
 
 
-def starting_position_problem(walker: WalkerSpec, treadmill: MotorizedParams) -> str | None:
+def starting_position_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str | None:
     """Why this walker cannot start where it stands: feet off the deck, or the clip cord
     already beyond its release length."""
-    figure = MinimalWalker(walker, treadmill.deck.length_m)
-    rear = walker.position_m + figure.rear_offset_m
-    front = walker.position_m + figure.front_offset_m
+    if isinstance(walker, GaitWalkerSpec):
+        gait = GaitWalker(walker, walker, treadmill.deck.length_m)
+        front, rear = walker.position_m + gait.foot_lo, walker.position_m + gait.foot_hi
+        figure = gait
+    else:
+        figure = MinimalWalker(walker, treadmill.deck.length_m)
+        rear = walker.position_m + figure.rear_offset_m
+        front = walker.position_m + figure.front_offset_m
     if front < 0.0 or rear > treadmill.deck.length_m:
         return (
             f"position_m = {walker.position_m} puts the feet at {front:.3f}..{rear:.3f} m, "
             f"off the {treadmill.deck.length_m} m deck"
         )
+    if not isinstance(treadmill, MotorizedParams):
+        return None  # a harness, no clip
     cord = Cord(treadmill.clip, figure.waist_height_m)
     clip_x = walker.position_m + figure.clip_offset_m
     if cord.distance(clip_x) >= cord.release_length_m:
@@ -108,8 +164,35 @@ def starting_position_problem(walker: WalkerSpec, treadmill: MotorizedParams) ->
     return None
 
 
-class TreadmillSpec(MotorizedParams):
+class MotorizedSpec(MotorizedParams):
     preset: str  # the preset file the values started from (the scenario may override any)
+
+
+class SpeedSourceSpec(SpeedSourceParams):
+    preset: str
+
+
+AnyTreadmill = MotorizedSpec | SpeedSourceSpec
+TreadmillSpec = Annotated[AnyTreadmill, Field(discriminator="kind")]
+
+
+def _walker_model(value: Any) -> str:
+    if isinstance(value, dict):
+        return value.get("model", "minimal")
+    return getattr(value, "model", "minimal")
+
+
+AnyWalker = WalkerSpec | GaitWalkerSpec
+WalkerModel = Annotated[
+    Annotated[WalkerSpec, Tag("minimal")] | Annotated[GaitWalkerSpec, Tag("gait")],
+    Discriminator(_walker_model),
+]
+TAG_MODELS = {
+    "motorized": MotorizedSpec, "speed_source": SpeedSourceSpec,
+    "minimal": WalkerSpec, "gait": GaitWalkerSpec,
+}  # fmt: skip
+TREADMILL_TAGS = ("motorized", "speed_source")
+WALKER_TAGS = ("minimal", "gait")
 
 
 class ControllerSpec(StrictModel):
@@ -129,7 +212,7 @@ class Scenario(StrictModel):
     seed: Annotated[int, Field(ge=0)] = 0
     trace_hz: Annotated[float, Field(gt=0, le=10_000)] = 100.0
     treadmill: TreadmillSpec
-    walker: WalkerSpec | None = None
+    walker: WalkerModel | None = None
     controller: ControllerSpec = Field(default_factory=ControllerSpec)
     timeline: list[Action] = Field(default_factory=list)
     checks: dict[str, CheckSpec] = Field(min_length=1)
@@ -137,7 +220,7 @@ class Scenario(StrictModel):
 
     @field_validator("walker")
     @classmethod
-    def _fits(cls, walker: WalkerSpec | None, info: ValidationInfo) -> WalkerSpec | None:
+    def _fits(cls, walker: AnyWalker | None, info: ValidationInfo) -> AnyWalker | None:
         treadmill = info.data.get("treadmill")
         if walker and treadmill:
             problem = starting_position_problem(walker, treadmill)
@@ -160,11 +243,28 @@ class Scenario(StrictModel):
     @classmethod
     def _within_run(cls, timeline: list, info: ValidationInfo) -> list:
         duration = info.data.get("duration_s")
+        walker = info.data.get("walker")
+        servo = isinstance(info.data.get("treadmill"), SpeedSourceSpec)
         for i, a in enumerate(timeline):
             if duration is not None and a.at_s >= duration:
                 raise ValueError(f"[{i}] at {a.at_s} s is not before duration_s = {duration}")
-            if isinstance(a, StopWalking) and info.data.get("walker") is None:
+            if isinstance(a, StopWalking) and walker is None:
                 raise ValueError(f"[{i}] stop_walking needs a [walker]")
+            if isinstance(a, GAIT_ACTIONS) and not isinstance(walker, GaitWalkerSpec):
+                raise ValueError(f'[{i}] {a.action} needs a walker with model = "gait"')
+            if servo and isinstance(a, MOTORIZED_ACTIONS):
+                raise ValueError(f"[{i}] {a.action}: a speed_source treadmill has no such input")
+            if isinstance(a, SetSpeed) and not servo:
+                if a.accel_mps2 is not None or a.after_foot_contact_s is not None:
+                    raise ValueError(
+                        f"[{i}] accel_mps2 and after_foot_contact_s are for a speed_source "
+                        "treadmill: a motorized drive ramps at its own rate"
+                    )
+                if a.mps < 0.0:
+                    raise ValueError(f"[{i}] a motorized belt's speed must be >= 0")
+            timed = isinstance(a, SetSpeed) and a.after_foot_contact_s is not None
+            if timed and not isinstance(walker, GaitWalkerSpec):
+                raise ValueError(f"[{i}] after_foot_contact_s needs a gait walker")
         return timeline
 
     @field_validator("checks")

@@ -61,8 +61,21 @@ class SpeedSourceTreadmill:
         return {"from_mps": self.v, "to_mps": target, "accel_mps2": self.accel}
 
     # ----------------------------------------------------------------- dynamics
-    def advance(self, h: float, v1: float, int_v: float, walker_work: float) -> None:
-        """Book a solved sub-step: the belt's new speed, ∫v dt and the walker's work."""
+    def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
+        """Advance along the profile with a walker load F_walker = f_walker − m_add·dv/dt."""
+        h = h_ticks * 1e-6
+        v0, a = self.v, self.accel
+        v1 = v0 + a * h
+        f_now = f_walker - m_add * a
+        self.set_walker_force(f_now)
+        if h_ticks:
+            self.advance(h, v1, a, (v0 + 0.5 * a * h) * h, 0.0, f_now * (v0 + 0.5 * a * h) * h)
+
+    def advance(
+        self, h: float, v1: float, accel: float, int_v: float, int_v2: float, walker_work: float
+    ) -> None:
+        """Book a solved sub-step: the belt's new speed, ∫v dt and the walker's work (the
+        acceleration is the profile's own; ∫v² is not needed without drag)."""
         v0 = self.v
         self.v = v1
         self.s += int_v

@@ -12,7 +12,7 @@ same seed and run index always give the same walker.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -120,7 +120,7 @@ class WalkerProfile(StrictModel):
                 raise ValueError(f"spread: {path!r} is not a number field of the profile")
         return self
 
-    def drawn(self, rng: np.random.Generator, scale: float = 1.0) -> WalkerProfile:
+    def drawn(self, rng: np.random.Generator, scale: float = 1.0) -> Self:
         """This profile with every spread field drawn once (scale 0: the nominal walker)."""
         if scale == 0.0 or not self.spread:
             return self
@@ -136,7 +136,7 @@ class WalkerProfile(StrictModel):
         for way in ("forward", "backward"):  # a draw may not prefer more than its maximum
             key = f"preferred_{way}_mps"
             speeds[key] = min(speeds[key], speeds[f"max_{way}_mps"])
-        return WalkerProfile.model_validate(data)
+        return type(self).model_validate(data)
 
 
 def _get(model: StrictModel, path: str) -> object:

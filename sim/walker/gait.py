@@ -1,0 +1,532 @@
+"""The gait walker: a linear inverted pendulum that walks by foot placement and falls when it
+cannot capture its extrapolated centre of mass.
+
+Sagittal plane, deck coordinates (x from the front end toward the rear). The centre of mass
+X moves in the lab frame; the stance foot's ankle A rides the belt (or stands on a side
+rail); the centre of pressure sits p from the ankle, within the foot. With y = X − A − p,
+
+    Ẍ = ω0²·y + g·sin θ + F_ext/m,      ω0² = g·cos θ / l,   l = 1.24 × trochanter height,
+
+and the stance foot pushes the belt with −m·ω0²·y, which is the momentum rule
+F_walker = m·g·sin θ − m·Ẍ + F_ext exactly (F_ext: handrail and clip cord on the walker).
+The rig steps this pendulum and the belt together, exactly (`sim.linear`).
+
+Decisions are events, each after its latency (the profile's):
+- Gait (Hof's constant-offset rule): a step lands every 60/cadence s; foot_placement_s
+  before it lands, the walker predicts its XCoM ξ = x + ẋ/ω0 (relative to the stance foot)
+  at landing and places the new ankle at ξ − d·b (d the walking direction on the deck), with
+  b = |w|·T/(e^{ω0·T} − 1) so that it walks at w relative to the belt; w steers it back to
+  its preferred deck spot (seen when the step is planned, acting from the landing on: at
+  least foot_placement_s later, the reaction delay of the steering).
+- Balance: the XCoM leaving what the present stance can handle — behind the foot's rear
+  edge, or beyond the reach of the next step — is a crossing (`walker.threat`). A recovery
+  step then lands step_s after the perturbation's onset, on the capture point, no longer
+  than the profile's recovery step (shorter backward, which is also blind); more follow at
+  min_step_time_s while the XCoM stays outside. Between steps, and while standing, the ankle
+  moves the centre of pressure within the foot (ankle_s after each look) and a gripping hand
+  adds up to its grip force, which widens the base of support by F/(m·ω0²).
+- A fall is a failure to capture: the centre of mass and the XCoM both beyond the longest
+  step on one side (the leg can no longer be put under the body), or the stance foot carried
+  off the rear of the deck. Its direction is in the walker's own frame. The fallen walker is
+  then a passive body on the belt (the minimal walker's rider).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from sim.kernel import Phase, seconds, ticks
+from sim.strict import NonNegative, Positive
+from sim.walker.minimal import NEVER, OFF_DECK, MinimalWalker, WalkerSpec
+from sim.walker.profile import ANKLE_FROM_HEEL_M, WalkerProfile
+
+if TYPE_CHECKING:
+    from sim.kernel import Kernel
+
+STANDING, WALKING, FALLEN = "standing", "walking", "fallen"
+BELT, RAILS = "belt", "rails"
+
+POSTURE_LOOK_S = 0.05  # unsourced: how often the standing walker updates its ankle and hands
+STEERING_GAIN_PER_S = 1.0  # unsourced: lab speed wanted per metre off the preferred spot
+SPEED_CHANGE_MPS2 = 1.0  # unsourced: the fastest the walker changes its walking speed
+EPISODE_S = 2.0  # unsourced: a perturbation not ended by a fall within this is recovered
+ARM_REACH_M = 0.35  # unsourced: how far along the deck beyond the rail's ends a hand reaches
+CONSOLE_ZONE_M = 0.5  # unsourced: a forward fall this near the front end lands on the console
+EXTERNAL_TOLERANCE_N = 1e-9
+
+
+class GaitWalkerSpec(WalkerProfile):
+    """A profile (merged from `profile`, any field overridable) placed on a treadmill."""
+
+    model: Literal["gait"]
+    profile: str  # the preset file the values started from
+    facing: Literal["forward", "backward"]  # backward: faces the rear (+x)
+    position_m: Positive  # preferred deck position of the centre of mass
+    clip_point: Literal["front", "back"] = "front"
+    start: Literal["walking", "standing", "side_rails"] = "walking"
+    hands: Literal[0, 1, 2] | None = None  # rails held at the start (None: as the habit says)
+    spread_scale: NonNegative = 1.0  # 0: the nominal walker in every run
+    name: str = ""  # the profile's own title (not needed in a scenario)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+class GaitWalker:
+    signal_names = (
+        "walker_x_m", "walker_speed_mps", "rear_clearance_m", "clip_x_m", "xcom_x_m",
+        "cop_x_m", "ankle_x_m", "foot_force_n", "hand_force_n", "walker_accel_mps2",
+    )  # fmt: skip
+    crossing_names = ("walker.falls", "walker.threat", "walker.off_deck", "walker.slips",
+                      "walker.rides")  # fmt: skip
+
+    def __init__(self, spec: GaitWalkerSpec, profile: WalkerProfile, deck_length_m: float):
+        self.spec = spec
+        self.profile = profile
+        body = profile.body
+        self.mass = body.mass_kg
+        self.weight_n = body.mass_kg * 9.80665
+        self.facing = 1 if spec.facing == "backward" else -1
+        self.deck_length_m = deck_length_m
+        self.pendulum_m = body.pendulum_m
+        heel = -self.facing * ANKLE_FROM_HEEL_M
+        toe = heel + self.facing * body.foot_m
+        self.foot_lo, self.foot_hi = min(heel, toe), max(heel, toe)  # about the ankle
+        leg = body.leg_m
+        forward = profile.recovery_step.forward_per_leg * leg
+        backward = profile.recovery_step.backward_per_leg * leg
+        self.reach = {self.facing: forward, -self.facing: backward}  # by deck direction
+        self.gait_step_m = forward  # the longest deliberate step, either way (unsourced)
+        figure = MinimalWalker(self._minimal_spec(spec.position_m), deck_length_m)
+        self.clip_offset_m = figure.clip_offset_m
+        self.waist_height_m = figure.waist_height_m
+        lat = profile.latencies
+        self.cadence_period = ticks(60.0 / profile.speeds.cadence_spm)
+        self.t_ankle, self.t_step = ticks(lat.ankle_s), ticks(lat.step_s)
+        self.t_place, self.t_hand = ticks(lat.foot_placement_s), ticks(lat.handrail_reach_s)
+        self.t_min_step = ticks(profile.recovery_step.min_step_time_s)
+        self.set_incline(0.0, 1.0)
+
+        # state
+        self.X = self.A = spec.position_m
+        self.U = 0.0
+        self.p = 0.0
+        self.support = RAILS if spec.start == "side_rails" else BELT
+        self.mode = WALKING if spec.start == "walking" else STANDING
+        self.hands = spec.hands if spec.hands is not None else (
+            2 if profile.handrail.habit == "holds" else 0)  # fmt: skip
+        self.push_n = 0.0  # a stated push on the rails (force on the walker along +x)
+        self.hand_n = 0.0  # what the rails give the walker now, push included
+        self.external_n = 0.0  # hands + clip cord, frozen over a sub-step
+        self.belt_v = self.belt_a = 0.0  # the support's motion, as last stepped
+        self.walk_mps = 0.0  # the walking velocity relative to the belt (deck frame)
+        self.threat = False
+        self.episode: dict[str, Any] | None = None
+        self.body: MinimalWalker | None = None  # the passive body after a fall
+        self.contact_listeners: list[Callable[[int], None]] = []  # called once, next contact
+        self.next_landing: int | None = None  # when the planned step lands
+        self.kernel: Kernel | None = None
+
+    def _minimal_spec(self, position_m: float) -> WalkerSpec:
+        s, b = self.spec, self.profile.body
+        return WalkerSpec(mass_kg=b.mass_kg, height_m=b.height_m, facing=s.facing,
+                          position_m=max(position_m, 1e-3), clip_point=s.clip_point)  # fmt: skip
+
+    # ----------------------------------------------------------------- plant state
+    def save(self) -> dict:
+        state = self.__dict__.copy()
+        if self.body is not None:
+            state["body_state"] = self.body.save()
+        return state
+
+    def restore(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.body is not None:
+            self.body.restore(state["body_state"])
+
+    def set_incline(self, sin_t: float, cos_t: float) -> None:
+        self.sin_t = sin_t
+        self.omega2 = 9.80665 * cos_t / self.pendulum_m
+        self.omega = math.sqrt(self.omega2)
+        self.k_foot = self.mass * self.omega2  # foot force per metre of lean
+
+    @property
+    def coupled(self) -> bool:
+        """The pendulum is up (standing or walking), not a fallen body."""
+        return self.mode != FALLEN
+
+    @property
+    def on_belt(self) -> bool:
+        return self.coupled and self.support == BELT
+
+    @property
+    def on_deck(self) -> bool:
+        return self.body.mode != OFF_DECK if self.body else True
+
+    @property
+    def x(self) -> float:
+        return self.body.x if self.body else self.X
+
+    @property
+    def clip_x_m(self) -> float:
+        return self.x + self.clip_offset_m
+
+    @property
+    def lean(self) -> float:
+        """y = X − A − p: the pendulum's lean over the centre of pressure."""
+        return self.X - self.A - self.p
+
+    @property
+    def accel_const(self) -> float:
+        """c in Ẍ = ω0²·y + c: gravity along the deck plus the external force."""
+        return 9.80665 * self.sin_t + self.external_n / self.mass
+
+    def relative(self) -> tuple[float, float]:
+        """(x, ẋ) of the centre of mass relative to the stance ankle."""
+        v = self.belt_v if self.support == BELT else 0.0
+        return self.X - self.A, self.U - v
+
+    def xcom(self) -> float:
+        """ξ relative to the stance ankle."""
+        x, xd = self.relative()
+        return x + xd / self.omega
+
+    # ----------------------------------------------------------------- crossings, signals
+    def crossings(self, v: float, belt_accel: float) -> tuple[float, ...]:
+        if self.body is not None:
+            return (NEVER, NEVER) + self.body.crossings(v, belt_accel)
+        x, _ = self.relative()
+        xi = self.xcom()
+        falls = max(min(s * x, s * xi) - self._capture_reach(s) for s in (1, -1))
+        threat = NEVER if self.threat else self._threat_value(xi)
+        off = self.A + self.foot_hi - self.deck_length_m if self.support == BELT else NEVER
+        return (falls, threat, off, NEVER, NEVER)
+
+    def _capture_reach(self, side: int) -> float:
+        """The farthest XCoM a step to this side can still capture: reach plus the foot."""
+        return self.reach[side] + (self.foot_hi if side > 0 else -self.foot_lo)
+
+    def _widening(self) -> float:
+        return self.hands * self.profile.handrail.grip_force_n / self.k_foot
+
+    def _support_edges(self) -> tuple[float, float]:
+        """The XCoM range the present stance handles without a recovery step."""
+        widen = self._widening()
+        lo, hi = self.foot_lo - widen, self.foot_hi + widen
+        if self.mode == WALKING:
+            d = _sign(self.walk_mps)
+            if d >= 0:
+                hi = max(hi, self._capture_reach(1))
+            if d <= 0:
+                lo = min(lo, -self._capture_reach(-1))
+        return lo, hi
+
+    def _threat_value(self, xi: float) -> float:
+        lo, hi = self._support_edges()
+        return max(lo - xi, xi - hi)
+
+    def signals(self) -> tuple[float, ...]:
+        if self.body is not None:
+            x, u, clear, clip = self.body.signals()
+            return (x, u, clear, clip, x, x, x, 0.0, 0.0, 0.0)
+        foot_force = -self.k_foot * self.lean if self.support == BELT else 0.0
+        rear_foot = self.A + self.foot_hi
+        return (
+            self.X, self.U, self.deck_length_m - rear_foot, self.X + self.clip_offset_m,
+            self.A + self.xcom(), self.A + self.p, self.A, foot_force, self.hand_n,
+            self.omega2 * self.lean + self.accel_const,
+        )  # fmt: skip
+
+    def on_crossing(self, name: str, v: float, belt_accel: float) -> dict[str, Any]:
+        if self.body is not None:
+            return self.body.on_crossing(name, v, belt_accel)
+        if name == "walker.threat":
+            return self._on_threat()
+        x, _ = self.relative()
+        if name == "walker.off_deck":
+            return self._fall(self.facing, "off the rear", v)
+        side = 1 if min(x, self.xcom()) - self._capture_reach(1) >= 0 else -1
+        near_console = side < 0 and self.X < CONSOLE_ZONE_M
+        return self._fall(side, "against the console" if near_console else "on the deck", v)
+
+    # ----------------------------------------------------------------- decisions
+    def attach(
+        self, kernel: Kernel, belt_speed: Callable[[], float], rails: tuple[float, float] | None
+    ) -> None:
+        """Start deciding: the gait's first step, and the posture looks. `rails`: the
+        handrails' x range along the deck."""
+        self.kernel = kernel
+        self._belt_speed = belt_speed
+        self.rails = rails
+        kernel.process(self._posture_loop())
+        if self.mode == WALKING:
+            self._plan_gait_step(kernel.now + self.cadence_period)
+
+    def _posture_loop(self):
+        kernel = self.kernel
+        yield kernel.timeout(0, Phase.WALKER)
+        while self.coupled:
+            if self.mode == STANDING or self.threat:
+                self._look_posture()
+            yield kernel.timeout(ticks(POSTURE_LOOK_S), Phase.WALKER)
+
+    def _look_posture(self) -> None:
+        """Ankle and hands: choose the centre of pressure that would hold the XCoM where it
+        is now, as far as the foot and the grip allow; it takes effect ankle_s later."""
+        wanted = self.xcom() + (self.accel_const - self.hand_n / self.mass) / self.omega2
+        widen = self._widening()
+        effective = min(max(wanted, self.foot_lo - widen), self.foot_hi + widen)
+        p = min(max(effective, self.foot_lo), self.foot_hi)
+        balance_n = self.k_foot * (p - effective)
+        grip = self.hands * self.profile.handrail.grip_force_n
+        hand = max(-grip, min(grip, self.push_n + balance_n))
+
+        def act(t: int) -> None:
+            if self.coupled and (self.mode == STANDING or self.threat):
+                self.p, self.hand_n = p, hand
+                if self.episode is not None and abs(hand - self.push_n) > 1.0:
+                    self.episode["handrail"] = True
+                self.kernel.touch()
+
+        self.kernel.call_at(self.kernel.now + self.t_ankle, Phase.WALKER, act, key="walker.ankle")
+
+    def _walking_velocity(self) -> float:
+        """The velocity to walk at relative to the belt (deck frame) from the next step: the
+        lab velocity that brings it back to its preferred spot, less the belt's velocity as
+        it feels it now; within the profile's speeds and rate of change."""
+        lab = -STEERING_GAIN_PER_S * (self.X - self.spec.position_m)
+        w = lab - (self._belt_speed() if self.support == BELT else 0.0)
+        sp = self.profile.speeds
+        limit = sp.max_backward_mps if _sign(w) == self.facing else sp.max_forward_mps
+        w = max(-limit, min(limit, w))
+        change = SPEED_CHANGE_MPS2 * seconds(self.cadence_period)
+        return max(self.walk_mps - change, min(self.walk_mps + change, w))
+
+    def _predicted_xcom(self, dt: int) -> float:
+        """ξ relative to the stance ankle dt ticks from now, if nothing changes. The walker
+        predicts its own body, not the belt: a belt acceleration is felt as the XCoM moving."""
+        centre = self.p - self.accel_const / self.omega2
+        return centre + (self.xcom() - centre) * math.exp(self.omega * seconds(dt))
+
+    def _limit_step(self, step: float, recovery: bool) -> float:
+        if recovery:
+            return max(-self.reach[-1], min(self.reach[1], step))
+        return max(-self.gait_step_m, min(self.gait_step_m, step))
+
+    def _step_period(self) -> int:
+        """The cadence's step time, shortened when a step that long would exceed the longest
+        step at the present walking speed (cadence rises with speed)."""
+        speed = abs(self.walk_mps)
+        if speed * seconds(self.cadence_period) <= self.gait_step_m:
+            return self.cadence_period
+        return ticks(self.gait_step_m / speed)
+
+    def _plan_gait_step(self, land_at: int) -> None:
+        self.next_landing = land_at
+
+        def plan(t: int) -> None:
+            if self.mode != WALKING:
+                return
+            w = self._walking_velocity()
+            period = seconds(self._step_period())
+            offset = abs(w) * period / math.expm1(self.omega * period)
+            xi = self._predicted_xcom(land_at - t)
+            step = self._limit_step(xi - _sign(w) * offset + self.accel_const / self.omega2, False)
+            self.kernel.call_at(
+                land_at, Phase.WALKER, lambda t: self._land(step, w, "walker.step"),
+                key="walker.step",
+            )  # fmt: skip
+
+        decide_at = max(self.kernel.now, land_at - self.t_place)
+        self.kernel.call_at(decide_at, Phase.WALKER, plan, key="walker.step")
+
+    def _land(self, step: float, w: float, kind: str) -> None:
+        """A foot lands `step` from the stance ankle and becomes the stance foot."""
+        if not self.coupled:
+            return
+        self.A += step
+        self.p = 0.0
+        self.hand_n = self.push_n
+        self.walk_mps = w
+        self.threat = False  # re-armed: still outside the new stance's reach fires it at once
+        self.next_landing = None
+        details: dict[str, Any] = {"step_m": step, "ankle_x_m": self.A}
+        d = _sign(w)
+        if d and kind == "walker.step":  # Hak 2013: XCoM to the edge opposite walking
+            rear_edge = self.foot_lo if d > 0 else self.foot_hi
+            details["mos_m"] = d * (self.xcom() - rear_edge)
+        self.kernel.record(kind, **details)
+        self.kernel.touch()
+        listeners, self.contact_listeners = self.contact_listeners, []
+        for listener in listeners:
+            listener(self.kernel.now)
+        if kind == "walker.recovery_step" and self.episode is not None:
+            self.episode["steps"] += 1
+        lo, hi = self.foot_lo - self._widening(), self.foot_hi + self._widening()
+        if kind == "walker.recovery_step" and lo <= self.xcom() <= hi:
+            self.mode = STANDING  # captured: stand on it, then walk on
+            self.kernel.call_at(self.kernel.now + self.cadence_period, Phase.WALKER,
+                                self._resume_walking, key="walker.step")  # fmt: skip
+        elif self.mode == WALKING:
+            self._plan_gait_step(self.kernel.now + self._step_period())
+
+    # ----------------------------------------------------------------- perturbations
+    def perturbed(self, belt_speed_change_mps: float) -> None:
+        """The belt's speed starts changing under the walker (onset now): open an episode and
+        sample the margin of stability when a first recovery step could land."""
+        if not self.coupled:
+            return
+        now = self.kernel.now
+        if self.episode is None:
+            self._open_episode(now, "belt speed change")
+        side = -_sign(belt_speed_change_mps) if self.support == BELT else 0
+        if side:
+            self.kernel.call_at(now + self.t_step, Phase.WALKER,
+                                lambda t: self._perturbation_margin(side))  # fmt: skip
+
+    def _perturbation_margin(self, side: int) -> None:
+        """XCoM to the edge the belt's change pushed it toward: the reach of a recovery step
+        on the walking side, the foot (and grip) on the other."""
+        if not self.coupled:
+            return
+        if side == _sign(self.walk_mps):
+            edge = self._capture_reach(side)
+        else:
+            widen = self._widening()
+            edge = self.foot_hi + widen if side > 0 else -(self.foot_lo - widen)
+        margin = edge - side * self.xcom()
+        self.kernel.record("walker.margin", cause="belt speed change", mos_m=margin,
+                           side=self._frame(side))  # fmt: skip
+
+    def _frame(self, side: int) -> str:
+        return "forward" if side == self.facing else "backward"
+
+    def _open_episode(self, onset: int, cause: str) -> None:
+        self.episode = {"onset": onset, "steps": 0, "handrail": False, "cause": cause}
+        self.kernel.call_at(onset + ticks(EPISODE_S), Phase.WALKER, self._close_episode,
+                            key="walker.episode")  # fmt: skip
+
+    def _close_episode(self, t: int) -> None:
+        ep = self.episode
+        if ep is None or not self.coupled:
+            return
+        self.episode = None
+        if ep.get("reached"):  # a reaching walker lets go again once recovered
+            self.set_hands(0)
+            self.kernel.record("walker.hands", hands=0)
+        if ep["steps"] == 0 and not ep["handrail"]:
+            outcome = "recovered"
+        elif ep["handrail"]:
+            outcome = "saved by the handrail"
+        else:
+            outcome = f"recovered with {ep['steps']} step" + ("s" if ep["steps"] > 1 else "")
+        self.kernel.record("walker.recovered", outcome=outcome, steps=ep["steps"],
+                           handrail=ep["handrail"], cause=ep["cause"])  # fmt: skip
+
+    def _on_threat(self) -> dict[str, Any]:
+        now = self.kernel.now
+        xi = self.xcom()
+        side = 1 if xi > 0 else -1
+        self.threat = True
+        if self.episode is None:
+            self._open_episode(now, "balance")
+        if self.hands == 0 and self.profile.handrail.habit == "reaches" and self.rails_ok:
+            self.episode["reached"] = True
+            self.kernel.call_at(self.episode["onset"] + self.t_hand, Phase.WALKER,
+                                lambda t: self._grip(1, "reached"))  # fmt: skip
+        land = max(self.episode["onset"] + self.t_step, now + self.t_min_step)
+        if self.next_landing is None or self.next_landing > land:
+            self.kernel.invalidate("walker.step")  # a recovery step lands first
+            self._plan_recovery_step(land)
+        return {"side": self._frame(side), "xcom_m": xi}
+
+    def _plan_recovery_step(self, land_at: int) -> None:
+        self.next_landing = land_at
+
+        def plan(t: int) -> None:
+            if not self.coupled:
+                return
+            xi = self._predicted_xcom(land_at - t)
+            middle = 0.5 * (self.foot_lo + self.foot_hi)
+            step = self._limit_step(xi + self.accel_const / self.omega2 - middle, True)
+            self.kernel.call_at(
+                land_at, Phase.WALKER, lambda t: self._land(step, 0.0, "walker.recovery_step"),
+                key="walker.step",
+            )  # fmt: skip
+
+        decide_at = max(self.kernel.now, land_at - self.t_place)
+        self.kernel.call_at(decide_at, Phase.WALKER, plan, key="walker.step")
+
+    def _resume_walking(self, t: int) -> None:
+        if self.coupled and not self.threat and self.spec.start != "standing":
+            self.mode = WALKING
+            self.p = 0.0
+            self.hand_n = self.push_n
+            self._plan_gait_step(t + self.cadence_period)
+            self.kernel.touch()
+
+    def _fall(self, side: int, place: str, v: float) -> dict[str, Any]:
+        details = {"direction": self._frame(side), "place": place, "walker_x_m": self.X}
+        if self.episode is not None:
+            details["steps"] = self.episode["steps"]
+            details["cause"] = self.episode["cause"]
+        self.episode = None
+        self.mode = FALLEN
+        for key in ("walker.step", "walker.ankle", "walker.episode"):
+            self.kernel.invalidate(key)
+        body = MinimalWalker(self._minimal_spec(self.X), self.deck_length_m)
+        body.x, body.u = self.X, self.U
+        if place == "off the rear":
+            body.mode = OFF_DECK
+        else:
+            body.stop_walking(v)
+        self.body = body
+        self.hand_n = self.external_n = 0.0
+        self.kernel.record("walker.fall", **details)
+        return details
+
+    # ----------------------------------------------------------------- user actions
+    def stop_walking(self, v: float) -> None:
+        if self.coupled:
+            self._fall(self.facing, "on the deck", v)
+
+    def rails_in_reach(self, x_from: float, x_to: float) -> bool:
+        return x_from - ARM_REACH_M <= self.X <= x_to + ARM_REACH_M
+
+    @property
+    def rails_ok(self) -> bool:
+        """Whether the treadmill's handrails are within a hand's reach now."""
+        return self.rails is not None and self.rails_in_reach(*self.rails)
+
+    def _grip(self, hands: int, how: str) -> None:
+        if self.coupled and hands > self.hands:
+            self.hands = hands
+            self.kernel.record("walker.grasp", hands=hands, how=how)
+            self.kernel.touch()
+
+    def set_hands(self, hands: int) -> None:
+        self.hands = hands
+        limit = hands * self.profile.handrail.grip_force_n
+        self.push_n = max(-limit, min(limit, self.push_n))
+        self.hand_n = max(-limit, min(limit, self.hand_n))
+
+    def push(self, force_n: float) -> float:
+        """A stated force of the rails on the walker along +x, up to what the grip holds."""
+        limit = self.hands * self.profile.handrail.grip_force_n
+        self.push_n = max(-limit, min(limit, force_n))
+        self.hand_n = self.push_n
+        return self.push_n
+
+    def step_on(self) -> None:
+        """From the side rails onto the moving belt: the foot meets the belt's speed."""
+        if self.coupled and self.support == RAILS:
+            self.support = BELT
+            self.mode = WALKING
+            self._open_episode(self.kernel.now, "stepping on")
+            self._plan_gait_step(self.kernel.now + self.cadence_period)
+
+
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
