@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from sim import __version__
@@ -22,7 +23,8 @@ from sim.checks.registry import REGISTRY
 from sim.control.api import ControllerError, load_controller
 from sim.presets import load_preset, preset_names
 from sim.report.result import RunResult
-from sim.report.writers import write_run
+from sim.report.writers import write_monte_carlo, write_run
+from sim.runner.monte_carlo import MonteCarloResult, run_many
 from sim.runner.single import ScenarioCrash, build, collect, execute
 from sim.scenario.library import ScenarioFile, discover
 from sim.scenario.loader import ScenarioError, load_scenario
@@ -175,6 +177,10 @@ def run(
     paths: PathsArg,
     out_dir: Annotated[Path, typer.Option("--out", help="Output root.")] = Path("reports"),
     seed: Annotated[int | None, typer.Option(help="Override every scenario's seed.", min=0)] = None,  # noqa: E501
+    runs: Annotated[
+        int | None,
+        typer.Option(help="Monte Carlo runs per scenario (overrides its `runs`).", min=1),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run scenarios; write result.json, trace.npz, summary.md and plot.png for each to
@@ -191,7 +197,7 @@ def run(
     for f in files:
         errors: list[str] = []
         try:
-            code, result = _run_one(f, out_dir, seed, errors)
+            code, result = _run_one(f, out_dir, seed, runs, errors)
         except KeyboardInterrupt:
             errors.append("interrupted")
             code, result = INTERRUPTED, None
@@ -238,12 +244,14 @@ def _output_clash(files: list[ScenarioFile]) -> str | None:
 
 
 def _run_one(
-    f: ScenarioFile, out_dir: Path, seed: int | None, errors: list[str]
-) -> tuple[int, RunResult | None]:
+    f: ScenarioFile, out_dir: Path, seed: int | None, runs: int | None, errors: list[str]
+) -> tuple[int, RunResult | MonteCarloResult | None]:
     """Run one file; problems are appended to `errors` as complete lines."""
     try:
         scenario = load_scenario(f.path)
-        run_ = build(scenario, scenario.seed if seed is None else seed)
+        seed = scenario.seed if seed is None else seed
+        runs = scenario.runs if runs is None else runs
+        run_ = build(scenario, seed)
     except ScenarioError as exc:
         errors.extend(exc.lines)
         return USAGE, None
@@ -251,19 +259,33 @@ def _run_one(
         errors.append(f"{f.path}: controller.{exc.field}: {exc}")
         return USAGE, None
     try:
-        execute(run_)
+        if runs == 1:
+            execute(run_)
+            result = collect(run_, f.relative.as_posix(), seed)
+        else:
+            result = _run_many(scenario, runs, seed, f.relative.as_posix())
     except ScenarioCrash as exc:
         errors.append(f"{f.path}: the run raised {exc}")
         errors.append(_user_frames(exc.__cause__).rstrip())
         return INTERNAL, None
-    result = collect(run_, f.relative.as_posix(), run_.kernel.seed)
     target = out_dir / f.relative
     try:
-        write_run(result, target)
+        if runs == 1:
+            write_run(result, target)
+        else:
+            write_monte_carlo(result, target)
     except OSError as exc:
         errors.append(f"{f.path}: cannot write the report to {target}: {exc.strerror or exc}")
         return USAGE, result
     return (OK if result.as_expected else FAILED), result
+
+
+def _run_many(scenario, runs: int, seed: int, scenario_id: str) -> MonteCarloResult:
+    """Monte Carlo runs with a progress bar on a terminal."""
+    with Progress(transient=True, console=out, disable=not out.is_terminal) as bar:
+        task = bar.add_task(scenario_id, total=runs)
+        return run_many(scenario, runs, seed, scenario_id,
+                        progress=lambda i: bar.update(task, completed=i))  # fmt: skip
 
 
 def _user_frames(exc: BaseException | None) -> str:
@@ -278,8 +300,10 @@ def _user_frames(exc: BaseException | None) -> str:
     return "".join(lines) + "".join(traceback.format_exception_only(exc))
 
 
-def _print_result(f: ScenarioFile, result: RunResult) -> None:
+def _print_result(f: ScenarioFile, result: RunResult | MonteCarloResult) -> None:
     ok = "[green]as expected[/]" if result.as_expected else "[red]NOT as expected[/]"
+    if isinstance(result, MonteCarloResult):
+        ok += f" ({len(result.runs)} runs)"
     table = Table("check", "value", "limit", "verdict", "expected", "", title=f"{f.path}: {ok}",
                   title_justify="left")  # fmt: skip
     for c in result.checks:

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.report.plot import plot_run
 from sim.report.result import RunResult, unit_of
+from sim.runner.monte_carlo import MonteCarloResult
 from sim.units import mps_to_mph
 
 
@@ -54,6 +55,68 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
     return paths
 
 
+def write_monte_carlo(result: MonteCarloResult, out_dir: Path) -> list[Path]:
+    """The aggregate result.json (per-run summaries inside it) and summary.md; trace.npz and
+    plot.png show run 0."""
+    rendered = {
+        "result.json": (json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n").encode(),
+        "trace.npz": trace_npz(result.first),
+        "summary.md": monte_carlo_markdown(result).encode(),
+        "plot.png": plot_run(result.first),
+    }
+    paths = []
+    for name, data in rendered.items():
+        atomic_write(out_dir / name, data)
+        paths.append(out_dir / name)
+    return paths
+
+
+def monte_carlo_markdown(result: MonteCarloResult) -> str:
+    ok = "as expected" if result.as_expected else "NOT as expected"
+    n = len(result.runs)
+    lines = [
+        f"# {result.scenario_name}",
+        "",
+        f"Scenario `{result.scenario_id}`, seed {result.seed}, {n} runs: verdicts {ok}.",
+        "",
+        "## Checks across the runs",
+        "",
+        *_check_table(result.checks),
+        "",
+        "## Outcomes",
+        "",
+        "| outcome | runs |",
+        "|---|---|",
+    ]
+    counts: dict[str, int] = {}
+    for r in result.runs:
+        for _, kind, d in r.events:
+            if kind == "walker.fall":
+                label = f"fall {d['direction']}, {d['place']}"
+            elif kind == "walker.recovered":
+                label = d["outcome"]
+            else:
+                continue
+            counts[label] = counts.get(label, 0) + 1
+    lines += [f"| {k} | {v} |" for k, v in sorted(counts.items())]
+    lines += ["", "The trace and plot beside this file show run 0.", ""]
+    return "\n".join(lines)
+
+
+def _check_table(checks) -> list[str]:
+    lines = [
+        "| check | value | limit | verdict | expected | | evidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        mark = "✓" if c.as_expected else "✗"
+        lines.append(
+            f"| {c.name} | {c.value_text} | {c.limit_text} | {c.verdict.label} "
+            f"| {c.expected.label} | {mark} | {c.evidence['message']} |"
+        )
+    return lines
+
+
 def summary_markdown(result: RunResult) -> str:
     ok = "as expected" if result.as_expected else "NOT as expected"
     lines = [
@@ -65,15 +128,8 @@ def summary_markdown(result: RunResult) -> str:
         "",
         "## Checks",
         "",
-        "| check | value | limit | verdict | expected | | evidence |",
-        "|---|---|---|---|---|---|---|",
+        *_check_table(result.checks),
     ]
-    for c in result.checks:
-        mark = "✓" if c.as_expected else "✗"
-        lines.append(
-            f"| {c.name} | {c.value_text} | {c.limit_text} | {c.verdict.label} "
-            f"| {c.expected.label} | {mark} | {c.evidence['message']} |"
-        )
     lines += ["", "## Events", "", "| t (s) | event | details |", "|---|---|---|"]
     for t, kind, details in result.events:
         text = ", ".join(f"{k} = {_detail(k, v)}" for k, v in details.items())

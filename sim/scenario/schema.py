@@ -210,6 +210,7 @@ class Scenario(StrictModel):
     description: str = ""
     duration_s: Annotated[float, Field(gt=0, le=86_400)]  # at most a day
     seed: Annotated[int, Field(ge=0)] = 0
+    runs: Annotated[int, Field(ge=1, le=1_000_000)] = 1  # Monte Carlo runs (`--runs` overrides)
     trace_hz: Annotated[float, Field(gt=0, le=10_000)] = 100.0
     treadmill: TreadmillSpec
     walker: WalkerModel | None = None

@@ -79,7 +79,7 @@ class GaitWalker:
         "walker_x_m", "walker_speed_mps", "rear_clearance_m", "clip_x_m", "xcom_x_m",
         "cop_x_m", "ankle_x_m", "foot_force_n", "hand_force_n", "walker_accel_mps2",
     )  # fmt: skip
-    crossing_names = ("walker.falls", "walker.threat", "walker.off_deck", "walker.slips",
+    crossing_names = ("walker.fall", "walker.threat", "walker.off_deck", "walker.slips",
                       "walker.rides")  # fmt: skip
 
     def __init__(self, spec: GaitWalkerSpec, profile: WalkerProfile, deck_length_m: float):
@@ -245,8 +245,10 @@ class GaitWalker:
         if name == "walker.threat":
             return self._on_threat()
         x, _ = self.relative()
-        if name == "walker.off_deck":
-            return self._fall(self.facing, "off the rear", v)
+        if name == "walker.off_deck":  # a stance foot carried off the rear: a fall too
+            details = self._fall(self.facing, "off the rear", v)
+            self.kernel.record("walker.fall", **details)
+            return details
         side = 1 if min(x, self.xcom()) - self._capture_reach(1) >= 0 else -1
         near_console = side < 0 and self.X < CONSOLE_ZONE_M
         return self._fall(side, "against the console" if near_console else "on the deck", v)
@@ -273,9 +275,12 @@ class GaitWalker:
             yield kernel.timeout(ticks(POSTURE_LOOK_S), Phase.WALKER)
 
     def _look_posture(self) -> None:
-        """Ankle and hands: choose the centre of pressure that would hold the XCoM where it
-        is now, as far as the foot and the grip allow; it takes effect ankle_s later."""
-        wanted = self.xcom() + (self.accel_const - self.hand_n / self.mass) / self.omega2
+        """Ankle and hands: choose the centre of pressure that holds the XCoM where it will
+        be when the choice takes effect (ankle_s later), against the acceleration of the
+        support the feet feel now, as far as the foot and the grip allow."""
+        felt = self.accel_const - (self.belt_a if self.support == BELT else 0.0)
+        xi = self._predicted_xcom(self.t_ankle, felt)
+        wanted = xi + (felt - self.hand_n / self.mass) / self.omega2
         widen = self._widening()
         effective = min(max(wanted, self.foot_lo - widen), self.foot_hi + widen)
         p = min(max(effective, self.foot_lo), self.foot_hi)
@@ -304,10 +309,12 @@ class GaitWalker:
         change = SPEED_CHANGE_MPS2 * seconds(self.cadence_period)
         return max(self.walk_mps - change, min(self.walk_mps + change, w))
 
-    def _predicted_xcom(self, dt: int) -> float:
-        """ξ relative to the stance ankle dt ticks from now, if nothing changes. The walker
-        predicts its own body, not the belt: a belt acceleration is felt as the XCoM moving."""
-        centre = self.p - self.accel_const / self.omega2
+    def _predicted_xcom(self, dt: int, felt: float | None = None) -> float:
+        """ξ relative to the stance ankle dt ticks from now, if nothing changes. `felt`: the
+        acceleration of the body relative to its support the walker feels (gravity, hands,
+        the support's own acceleration); a step plan uses its own body's (no belt term)."""
+        felt = self.accel_const if felt is None else felt
+        centre = self.p - felt / self.omega2
         return centre + (self.xcom() - centre) * math.exp(self.omega * seconds(dt))
 
     def _limit_step(self, step: float, recovery: bool) -> float:
@@ -468,29 +475,34 @@ class GaitWalker:
             self.kernel.touch()
 
     def _fall(self, side: int, place: str, v: float) -> dict[str, Any]:
+        """A failure to capture: the details of the `walker.fall` event."""
         details = {"direction": self._frame(side), "place": place, "walker_x_m": self.X}
         if self.episode is not None:
             details["steps"] = self.episode["steps"]
             details["cause"] = self.episode["cause"]
+        self._become_body(v, off_rear=place == "off the rear")
+        return details
+
+    def _become_body(self, v: float, off_rear: bool) -> None:
+        """From now on a passive body on the belt (or off it)."""
         self.episode = None
         self.mode = FALLEN
         for key in ("walker.step", "walker.ankle", "walker.episode"):
             self.kernel.invalidate(key)
         body = MinimalWalker(self._minimal_spec(self.X), self.deck_length_m)
         body.x, body.u = self.X, self.U
-        if place == "off the rear":
+        if off_rear:
             body.mode = OFF_DECK
         else:
             body.stop_walking(v)
         self.body = body
         self.hand_n = self.external_n = 0.0
-        self.kernel.record("walker.fall", **details)
-        return details
 
     # ----------------------------------------------------------------- user actions
     def stop_walking(self, v: float) -> None:
+        """Stop and be carried: a passive rider (a deliberate stop, not a fall)."""
         if self.coupled:
-            self._fall(self.facing, "on the deck", v)
+            self._become_body(v, off_rear=False)
 
     def rails_in_reach(self, x_from: float, x_to: float) -> bool:
         return x_from - ARM_REACH_M <= self.X <= x_to + ARM_REACH_M

@@ -1,0 +1,118 @@
+"""Balance checks: falls, the margin of stability, and walkers leaving the deck.
+
+`fall_risk` is judged across Monte Carlo runs: k falls in N runs, a Wilson 95 % interval
+and the three-valued verdict of DESIGN.md (pass if the upper bound is below the threshold,
+fail if the lower bound is above it, otherwise inconclusive: raise N). A single run is N = 1.
+"""
+
+from __future__ import annotations
+
+from sim.checks.base import Check, CheckResult, Verdict, evidence
+from sim.stats import proportion_summary
+
+_VERDICTS = {"pass": Verdict.PASS, "fail": Verdict.FAIL, "inconclusive": Verdict.INCONCLUSIVE}
+
+
+def _needs_gait(name: str, walker) -> str | None:
+    if walker is None or getattr(walker, "model", "minimal") != "gait":
+        return f'{name} needs a [walker] with model = "gait"'
+    return None
+
+
+class FallRisk(Check):
+    name = "fall_risk"
+    unit = "per run"
+    description = (
+        "Probability that a run ends in a fall (a failure to capture), with its Wilson 95 % "
+        "interval over the Monte Carlo runs; a scenario's run is one perturbation or one "
+        "session, as its description says."
+    )
+    source = "DESIGN.md: Monte Carlo fall risk, Wilson interval, three-valued verdict"
+    default = 0.05
+    default_text = "0.05 (5 % per run; N >= 73 runs can show a pass)"
+
+    def unmet_need(self, walker) -> str | None:
+        return _needs_gait(self.name, walker)
+
+    def measure(self, ctx, reducer):
+        fall = ctx.first("walker.fall")
+        if fall is None:
+            return 0.0, evidence(None, None, "no fall")
+        t, _, d = fall
+        return 1.0, evidence(t, "walker.fall", f"fell {d['direction']}, {d['place']}", **d)
+
+    def evaluate(self, ctx, reducer, threshold, expected) -> CheckResult:
+        value, ev = self.measure(ctx, reducer)
+        return self.aggregate([value], [ev], self.default if threshold is None else threshold,
+                              expected)  # fmt: skip
+
+    def aggregate(self, values, evidences, threshold, expected) -> CheckResult:
+        k, n = int(sum(values)), len(values)
+        s = proportion_summary(k, n, threshold)
+        first = next((i for i, v in enumerate(values) if v), None)
+        message = (
+            f"{k} fall(s) in {n} run(s): p = {s['probability']:.3g}, 95 % interval "
+            f"{s['low']:.3g}..{s['high']:.3g}"
+        )
+        ev = {
+            "t_s": None,
+            "event": "walker.fall" if k else None,
+            "message": message,
+            "falls": k,
+            "runs": n,
+            "low": s["low"],
+            "high": s["high"],
+            "first_fall_run": first,
+        }
+        if first is not None:
+            ev["first_fall"] = evidences[first]["message"]
+        verdict = _VERDICTS[s["verdict"]]
+        return CheckResult(self.name, k / n, self.unit, threshold, self.sense, verdict, expected,
+                           ev, self.source)  # fmt: skip
+
+
+class MinMarginOfStability(Check):
+    name = "min_margin_of_stability"
+    unit = "m"
+    sense = "min"
+    description = (
+        "Smallest margin of stability: at each foot contact, XCoM to the edge of the base of "
+        "support opposite the walking direction (Hak 2013); after each belt speed change, when "
+        "a first recovery step could land, XCoM to the edge the change pushed it toward (the "
+        "reach of a recovery step on the walking side)."
+    )
+    source = "Hof 2005 (XCoM), Hak 2013 (margin at foot contact); DESIGN.md"
+    default = 0.0
+
+    def unmet_need(self, walker) -> str | None:
+        return _needs_gait(self.name, walker)
+
+    def measure(self, ctx, reducer):
+        worst = None
+        for t, kind, d in ctx.log:
+            if "mos_m" in d and (worst is None or d["mos_m"] < worst[2]["mos_m"]):
+                worst = (t, kind, d)
+        if worst is None:
+            return None, evidence(None, None, "no foot contact or belt speed change was sampled")
+        t, kind, d = worst
+        what = "foot contact" if kind == "walker.step" else f"{d['cause']} ({d['side']})"
+        return d["mos_m"], evidence(t, kind, f"at {what}, t = {t / 1e6:.3f} s")
+
+
+class OffDeckEvents(Check):
+    name = "off_deck_events"
+    unit = "count"
+    description = "Times the walker left the deck (a foot carried off the rear, or the body)."
+    source = "design rule: the walker stays on the deck (DESIGN.md)"
+    default = 0.0
+    needs_walker = True
+
+    def measure(self, ctx, reducer):
+        events = [(t, k) for t, k, d in ctx.log if k == "walker.off_deck"]
+        if not events:
+            return 0.0, evidence(None, None, "the walker stayed on the deck")
+        t, k = events[0]
+        return float(len(events)), evidence(t, k, f"first off the deck at {t / 1e6:.3f} s")
+
+
+CHECKS = [FallRisk, MinMarginOfStability, OffDeckEvents]
