@@ -127,6 +127,8 @@ class GaitWalker:
         self.body: MinimalWalker | None = None  # the passive body after a fall
         self.contact_listeners: list[Callable[[int], None]] = []  # called once, next contact
         self.next_landing: int | None = None  # when the planned step lands
+        self.last_contact = (0, 0.0)  # (time, belt speed) at the last foot contact
+        self.trend = 0.0  # the belt's acceleration felt over the last step
         self.kernel: Kernel | None = None
 
     def _minimal_spec(self, position_m: float) -> WalkerSpec:
@@ -215,13 +217,29 @@ class GaitWalker:
         """The XCoM range the present stance handles without a recovery step."""
         widen = self._widening()
         lo, hi = self.foot_lo - widen, self.foot_hi + widen
-        if self.mode == WALKING:
+        if self.mode == WALKING:  # the next step, at its longest, walking at full speed
             d = _sign(self.walk_mps)
             if d >= 0:
-                hi = max(hi, self._capture_reach(1))
+                hi = max(hi, self.gait_step_m + self._offset(self._max_speed(1)) + self.foot_hi)
             if d <= 0:
-                lo = min(lo, -self._capture_reach(-1))
+                lo = min(lo, self.foot_lo - self.gait_step_m - self._offset(self._max_speed(-1)))
         return lo, hi
+
+    def _max_speed(self, side: int) -> float:
+        sp = self.profile.speeds
+        return sp.max_forward_mps if side == self.facing else sp.max_backward_mps
+
+    def _period_at(self, speed: float) -> int:
+        """The cadence's step time, shortened when a step that long would exceed the longest
+        step at this walking speed (cadence rises with speed)."""
+        if speed * seconds(self.cadence_period) <= self.gait_step_m:
+            return self.cadence_period
+        return ticks(self.gait_step_m / speed)
+
+    def _offset(self, speed: float) -> float:
+        """Hof's constant offset b that walks at `speed`: b = speed·T/(e^{ω0·T} − 1)."""
+        period = seconds(self._period_at(speed))
+        return speed * period / math.expm1(self.omega * period)
 
     def _threat_value(self, xi: float) -> float:
         lo, hi = self._support_edges()
@@ -264,7 +282,7 @@ class GaitWalker:
         self.rails = rails
         kernel.process(self._posture_loop())
         if self.mode == WALKING:
-            self._plan_gait_step(kernel.now + self.cadence_period)
+            self._next_gait_step()
 
     def _posture_loop(self):
         kernel = self.kernel
@@ -297,14 +315,14 @@ class GaitWalker:
 
         self.kernel.call_at(self.kernel.now + self.t_ankle, Phase.WALKER, act, key="walker.ankle")
 
-    def _walking_velocity(self) -> float:
-        """The velocity to walk at relative to the belt (deck frame) from the next step: the
-        lab velocity that brings it back to its preferred spot, less the belt's velocity as
-        it feels it now; within the profile's speeds and rate of change."""
+    def _walking_velocity(self, trend: float, period: int) -> float:
+        """The velocity to walk at relative to the belt (deck frame) over the coming step:
+        the lab velocity that brings it back to its preferred spot, less the belt's velocity
+        expected at the step's middle; within the profile's speeds and rate of change."""
         lab = -STEERING_GAIN_PER_S * (self.X - self.spec.position_m)
-        w = lab - (self._belt_speed() if self.support == BELT else 0.0)
-        sp = self.profile.speeds
-        limit = sp.max_backward_mps if _sign(w) == self.facing else sp.max_forward_mps
+        belt = self._belt_speed() + trend * 1.5 * seconds(period) if self.support == BELT else 0.0
+        w = lab - belt
+        limit = self._max_speed(_sign(w))
         w = max(-limit, min(limit, w))
         change = SPEED_CHANGE_MPS2 * seconds(self.cadence_period)
         return max(self.walk_mps - change, min(self.walk_mps + change, w))
@@ -317,32 +335,52 @@ class GaitWalker:
         centre = self.p - felt / self.omega2
         return centre + (self.xcom() - centre) * math.exp(self.omega * seconds(dt))
 
+    def _time_to_xcom(self, target: float, felt: float) -> int:
+        """Ticks until ξ (relative to the stance ankle) reaches target, at least one."""
+        centre = self.p - felt / self.omega2
+        ratio = (target - centre) / (self.xcom() - centre)
+        if ratio <= 1.0:
+            return 1
+        return max(1, ticks(math.log(ratio) / self.omega))
+
     def _limit_step(self, step: float, recovery: bool) -> float:
         if recovery:
             return max(-self.reach[-1], min(self.reach[1], step))
         return max(-self.gait_step_m, min(self.gait_step_m, step))
 
-    def _step_period(self) -> int:
-        """The cadence's step time, shortened when a step that long would exceed the longest
-        step at the present walking speed (cadence rises with speed)."""
-        speed = abs(self.walk_mps)
-        if speed * seconds(self.cadence_period) <= self.gait_step_m:
-            return self.cadence_period
-        return ticks(self.gait_step_m / speed)
+    def _belt_trend(self) -> float:
+        """The belt's acceleration as the walker feels it: its speed change since the last
+        contact (a step's dip averages out; a ramp or a perturbation does not)."""
+        t0, v0 = self.last_contact
+        now = self.kernel.now
+        if self.support != BELT or now <= t0:
+            return 0.0
+        return (self._belt_speed() - v0) / seconds(now - t0)
 
-    def _plan_gait_step(self, land_at: int) -> None:
+    def _next_gait_step(self) -> None:
+        """Choose the speed of the coming step now (a contact is when the walker looks), so
+        its step time follows from it; where the foot goes is planned foot_placement_s
+        before it lands, for the belt's speed trend felt over the last step."""
+        trend = self.trend
+        period = self._period_at(abs(self._walking_velocity(trend, self.cadence_period)))
+        w = self._walking_velocity(trend, period)
+        land_at = self.kernel.now + self._period_at(abs(w))
         self.next_landing = land_at
 
         def plan(t: int) -> None:
             if self.mode != WALKING:
                 return
-            w = self._walking_velocity()
-            period = seconds(self._step_period())
-            offset = abs(w) * period / math.expm1(self.omega * period)
-            xi = self._predicted_xcom(land_at - t)
-            step = self._limit_step(xi - _sign(w) * offset + self.accel_const / self.omega2, False)
+            felt = self.accel_const - trend
+            shift = felt / self.omega2 - _sign(w) * self._offset(abs(w))
+            land = land_at
+            xi = self._predicted_xcom(land - t, felt)
+            if abs(xi + shift) > self.gait_step_m:  # the body runs ahead: step sooner
+                land = t + self._time_to_xcom(_sign(xi + shift) * self.gait_step_m - shift, felt)
+                xi = self._predicted_xcom(land - t, felt)
+            step = self._limit_step(xi + shift, False)
+            self.next_landing = land
             self.kernel.call_at(
-                land_at, Phase.WALKER, lambda t: self._land(step, w, "walker.step"),
+                land, Phase.WALKER, lambda t: self._land(step, w, "walker.step"),
                 key="walker.step",
             )  # fmt: skip
 
@@ -357,6 +395,8 @@ class GaitWalker:
         self.p = 0.0
         self.hand_n = self.push_n
         self.walk_mps = w
+        self.trend = self._belt_trend()
+        self.last_contact = (self.kernel.now, self._belt_speed())
         self.threat = False  # re-armed: still outside the new stance's reach fires it at once
         self.next_landing = None
         details: dict[str, Any] = {"step_m": step, "ankle_x_m": self.A}
@@ -377,7 +417,7 @@ class GaitWalker:
             self.kernel.call_at(self.kernel.now + self.cadence_period, Phase.WALKER,
                                 self._resume_walking, key="walker.step")  # fmt: skip
         elif self.mode == WALKING:
-            self._plan_gait_step(self.kernel.now + self._step_period())
+            self._next_gait_step()
 
     # ----------------------------------------------------------------- perturbations
     def perturbed(self, belt_speed_change_mps: float) -> None:
@@ -471,7 +511,7 @@ class GaitWalker:
             self.mode = WALKING
             self.p = 0.0
             self.hand_n = self.push_n
-            self._plan_gait_step(t + self.cadence_period)
+            self._next_gait_step()
             self.kernel.touch()
 
     def _fall(self, side: int, place: str, v: float) -> dict[str, Any]:
@@ -537,7 +577,7 @@ class GaitWalker:
             self.support = BELT
             self.mode = WALKING
             self._open_episode(self.kernel.now, "stepping on")
-            self._plan_gait_step(self.kernel.now + self.cadence_period)
+            self._next_gait_step()
 
 
 def _sign(x: float) -> int:
