@@ -127,8 +127,6 @@ class GaitWalker:
         self.body: MinimalWalker | None = None  # the passive body after a fall
         self.contact_listeners: list[Callable[[int], None]] = []  # called once, next contact
         self.next_landing: int | None = None  # when the planned step lands
-        self.last_contact = (0, 0.0)  # (time, belt speed) at the last foot contact
-        self.trend = 0.0  # the belt's acceleration felt over the last step
         self.kernel: Kernel | None = None
 
     def _minimal_spec(self, position_m: float) -> WalkerSpec:
@@ -315,13 +313,12 @@ class GaitWalker:
 
         self.kernel.call_at(self.kernel.now + self.t_ankle, Phase.WALKER, act, key="walker.ankle")
 
-    def _walking_velocity(self, trend: float, period: int) -> float:
+    def _walking_velocity(self) -> float:
         """The velocity to walk at relative to the belt (deck frame) over the coming step:
         the lab velocity that brings it back to its preferred spot, less the belt's velocity
-        expected at the step's middle; within the profile's speeds and rate of change."""
+        as it feels it now; within the profile's speeds and rate of change."""
         lab = -STEERING_GAIN_PER_S * (self.X - self.spec.position_m)
-        belt = self._belt_speed() + trend * 1.5 * seconds(period) if self.support == BELT else 0.0
-        w = lab - belt
+        w = lab - (self._belt_speed() if self.support == BELT else 0.0)
         limit = self._max_speed(_sign(w))
         w = max(-limit, min(limit, w))
         change = SPEED_CHANGE_MPS2 * seconds(self.cadence_period)
@@ -348,29 +345,19 @@ class GaitWalker:
             return max(-self.reach[-1], min(self.reach[1], step))
         return max(-self.gait_step_m, min(self.gait_step_m, step))
 
-    def _belt_trend(self) -> float:
-        """The belt's acceleration as the walker feels it: its speed change since the last
-        contact (a step's dip averages out; a ramp or a perturbation does not)."""
-        t0, v0 = self.last_contact
-        now = self.kernel.now
-        if self.support != BELT or now <= t0:
-            return 0.0
-        return (self._belt_speed() - v0) / seconds(now - t0)
-
     def _next_gait_step(self) -> None:
         """Choose the speed of the coming step now (a contact is when the walker looks), so
         its step time follows from it; where the foot goes is planned foot_placement_s
-        before it lands, for the belt's speed trend felt over the last step."""
-        trend = self.trend
-        period = self._period_at(abs(self._walking_velocity(trend, self.cadence_period)))
-        w = self._walking_velocity(trend, period)
+        before it lands, from the walker's own body: a belt acceleration shows up as the
+        XCoM moving, and the next step corrects it (the placement rule is deadbeat)."""
+        w = self._walking_velocity()
         land_at = self.kernel.now + self._period_at(abs(w))
         self.next_landing = land_at
 
         def plan(t: int) -> None:
             if self.mode != WALKING:
                 return
-            felt = self.accel_const - trend
+            felt = self.accel_const
             shift = felt / self.omega2 - _sign(w) * self._offset(abs(w))
             land = land_at
             xi = self._predicted_xcom(land - t, felt)
@@ -395,8 +382,6 @@ class GaitWalker:
         self.p = 0.0
         self.hand_n = self.push_n
         self.walk_mps = w
-        self.trend = self._belt_trend()
-        self.last_contact = (self.kernel.now, self._belt_speed())
         self.threat = False  # re-armed: still outside the new stance's reach fires it at once
         self.next_landing = None
         details: dict[str, Any] = {"step_m": step, "ankle_x_m": self.A}
@@ -481,8 +466,8 @@ class GaitWalker:
             self._open_episode(now, "balance")
         if self.hands == 0 and self.profile.handrail.habit == "reaches" and self.rails_ok:
             self.episode["reached"] = True
-            self.kernel.call_at(self.episode["onset"] + self.t_hand, Phase.WALKER,
-                                lambda t: self._grip(1, "reached"))  # fmt: skip
+            grip_at = max(now, self.episode["onset"] + self.t_hand)
+            self.kernel.call_at(grip_at, Phase.WALKER, lambda t: self._grip(1, "reached"))
         land = max(self.episode["onset"] + self.t_step, now + self.t_min_step)
         if self.next_landing is None or self.next_landing > land:
             self.kernel.invalidate("walker.step")  # a recovery step lands first
