@@ -148,6 +148,7 @@ class Kernel:
         self._next_sample = 0
         self._next_boundary = plant.next_boundary(0)
         self._generation: dict[Hashable, int] = {}
+        self._streams: dict[str, np.random.Generator] = {}
         self.events_processed = 0
         self._fresh = True  # no discrete change to the plant since its outputs were sampled
         self._g: tuple[float, ...] = plant.crossings()
@@ -196,8 +197,11 @@ class Kernel:
         self._generation[key] = self._generation.get(key, 0) + 1
 
     def rng(self, name: str) -> np.random.Generator:
-        """The named random stream of this run: independent of every other name and run."""
-        return stream(self.seed, self.run_index, name)
+        """The named random stream of this run (one generator per name, drawn on in turn):
+        independent of every other name and run."""
+        if name not in self._streams:
+            self._streams[name] = stream(self.seed, self.run_index, name)
+        return self._streams[name]
 
     def touch(self) -> None:
         """Say that an event changed the plant discretely (a mode, a load, a switch), so its

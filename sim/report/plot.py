@@ -19,6 +19,9 @@ MARKED = {
     "drive.cut": "tab:orange",
     "belt.stopped": "tab:green",
     "walker.stop_walking": "tab:purple",
+    "belt.set_speed": "tab:blue",
+    "walker.recovery_step": "tab:olive",
+    "walker.fall": "tab:red",
     "walker.off_deck": "black",
     "power.lost": "tab:brown",
     "reset": "tab:gray",
@@ -27,19 +30,36 @@ MARKED = {
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8, "frameon": False}
 
 
+# Panels below the speed and deck panels: (y label, [(signal, label, colour)]), each shown
+# when the run traced its signals (a lab servo has no motor; a gait walker has feet).
+SIGNAL_PANELS = (
+    ("incline (%)", [("incline_pct", "incline", "tab:brown")]),
+    ("walker forces (N)", [("foot_force_n", "stance foot on belt", "tab:purple"),
+                           ("hand_force_n", "handrail on walker", "tab:green")]),
+    ("servo force (N)", [("servo_force_n", "servo", "tab:orange")]),
+    ("motor current (A)", [("motor_current_a", "motor current", "tab:orange")]),
+    ("bus voltage (V)", [("bus_voltage_v", "bus voltage", "tab:olive")]),
+)  # fmt: skip
+SPEEDS = (("belt_speed_mps", "belt speed", "-", "black"),
+          ("drive_reference_mps", "drive reference", "--", "tab:blue"),
+          ("target_speed_mps", "target", ":", "tab:cyan"))  # fmt: skip
+
+
 def plot_run(result: RunResult) -> bytes:
     """The figure as PNG bytes (the caller writes them atomically)."""
     tr = result.trace
     t = tr["t_s"]
     has_walker = "walker_x_m" in tr
-    rows = 5 if has_walker else 4
+    panels_below = [(label, [s for s in lines if s[0] in tr]) for label, lines in SIGNAL_PANELS]
+    panels_below = [(label, lines) for label, lines in panels_below if lines]
+    rows = 1 + has_walker + len(panels_below)
     fig, axes = plt.subplots(rows, 1, figsize=(11, 2.0 * rows + 0.9), sharex=True)
     panels = iter(axes)
 
     ax = next(panels)
-    ax.plot(t, tr["belt_speed_mps"], label="belt speed", color="black")
-    ax.plot(t, tr["drive_reference_mps"], "--", label="drive reference", color="tab:blue")
-    ax.plot(t, tr["target_speed_mps"], ":", label="controller target", color="tab:cyan")
+    for name, label, style, color in SPEEDS:
+        if name in tr:
+            ax.plot(t, tr[name], style, label=label, color=color)
     ax.set_ylabel("speed (m/s)")
     ax.legend(**LEGEND)
 
@@ -47,30 +67,28 @@ def plot_run(result: RunResult) -> bytes:
         ax = next(panels)
         rear_foot = result.deck_length_m - tr["rear_clearance_m"]
         ax.plot(t, tr["walker_x_m"], label="centre of mass", color="tab:purple")
+        if "xcom_x_m" in tr:
+            ax.plot(t, tr["xcom_x_m"], lw=0.8, label="XCoM", color="tab:pink")
         ax.plot(t, rear_foot, label="rearmost foot", color="tab:purple", alpha=0.5)
-        ax.plot(t, tr["clip_x_m"], ":", label="clip point", color="tab:red")
-        ax.axhline(0.0, color="gray", lw=1, label="deck front")
-        ax.axhline(result.deck_length_m, color="black", lw=1.5, label="deck rear end")
         if result.clip_release_x_m is not None:
+            ax.plot(t, tr["clip_x_m"], ":", label="clip point", color="tab:red")
             ax.axhline(result.clip_release_x_m, color="tab:red", ls="--", lw=1,
                        label="clip release point")  # fmt: skip
+        ax.axhline(0.0, color="gray", lw=1, label="deck front")
+        ax.axhline(result.deck_length_m, color="black", lw=1.5, label="deck rear end")
         ax.set_ylabel("deck position (m)\nfront 0 → rear")
         ax.set_ylim(result.deck_length_m + 0.3, -0.1)  # rear at the bottom, as seen from the side
         ax.legend(**LEGEND)
 
-    ax = next(panels)
-    ax.plot(t, tr["incline_pct"], color="tab:brown")
-    ax.set_ylabel("incline (%)")
-
-    ax = next(panels)
-    ax.plot(t, tr["motor_current_a"], color="tab:orange")
-    ax.axhline(0.0, color="gray", lw=0.5)
-    ax.set_ylabel("motor current (A)")
-
-    ax = next(panels)
-    ax.plot(t, tr["bus_voltage_v"], color="tab:olive")
-    ax.set_ylabel("bus voltage (V)")
-    ax.set_xlabel("time (s)")
+    for ylabel, lines in panels_below:
+        ax = next(panels)
+        for name, label, color in lines:
+            ax.plot(t, tr[name], label=label, color=color)
+        ax.axhline(0.0, color="gray", lw=0.5)
+        ax.set_ylabel(ylabel)
+        if len(lines) > 1:
+            ax.legend(**LEGEND)
+    axes[-1].set_xlabel("time (s)")
 
     seen = []
     for ts, kind, _ in result.events:

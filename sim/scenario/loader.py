@@ -56,17 +56,18 @@ def scenario_from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scena
     except KeyError as exc:
         raise ScenarioError([f"{source}: treadmill.preset: {exc.args[0]}"]) from None
     data["treadmill"] = _merged(preset, overrides)
-    presets = {"treadmill": (overrides, preset_file("treadmills", name))}
+    presets = {"treadmill": (overrides, preset_file("treadmills", name), preset)}
     walker = data.get("walker")
     if isinstance(walker, dict) and walker.get("model") == "gait":
         profile = walker.get("profile")
         if not isinstance(profile, str):
             raise ScenarioError([f"{source}: walker.profile: expected a profile name (a string)"])
         try:
-            data["walker"] = _merged(load_preset("walkers", profile), walker)
+            table = load_preset("walkers", profile)
         except KeyError as exc:
             raise ScenarioError([f"{source}: walker.profile: {exc.args[0]}"]) from None
-        presets["walker"] = (walker, preset_file("walkers", profile))
+        data["walker"] = _merged(table, walker)
+        presets["walker"] = (walker, preset_file("walkers", profile), table)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -84,6 +85,7 @@ def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 _TAGS = {"treadmill": TREADMILL_TAGS, "walker": WALKER_TAGS}
+_UNION_TAGS = {"treadmill": ("kind", TREADMILL_TAGS), "walker": ("walker model", WALKER_TAGS)}
 
 
 def _field_path(loc: tuple) -> str:
@@ -140,10 +142,13 @@ def _expected(e: dict) -> str:
         return f"must be >= {ctx['ge']:g}{got}"
     if kind == "less_than_equal":
         return f"must be <= {ctx['le']:g}{got}"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} entries{got}"
     if kind == "too_short":
         return f"must have at least {ctx.get('min_length', 1)} entry"
     if kind == "union_tag_invalid":
-        return f"unknown action {ctx.get('tag')!r}; expected one of {', '.join(ACTION_NAMES)}"
+        what, names = _UNION_TAGS.get(e["loc"][0], ("action", ACTION_NAMES))
+        return f"unknown {what} {ctx.get('tag')!r}; expected one of {', '.join(names)}"
     if kind == "value_error":
         return str(ctx.get("error", e["msg"]))
     return f"{e['msg']}{got}"
@@ -188,14 +193,14 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(e: dict, source: str, presets: dict[str, tuple[dict, Path]]) -> str:
+def _describe(e: dict, source: str, presets: dict[str, tuple[dict, Path, dict]]) -> str:
     loc = tuple(e["loc"])
     path = _field_path(loc)
     where = source
     if loc and loc[0] in presets:
-        overrides, preset_path = presets[loc[0]]
+        overrides, preset_path, preset = presets[loc[0]]
         inner = loc[2:] if len(loc) > 1 and loc[1] in _TAGS[loc[0]] else loc[1:]
-        if not _present(overrides, inner):
+        if not _present(overrides, inner) and _present(preset, inner):
             where = f"{source} (value from preset {preset_path})"
     message = _expected(e)
     if e["type"] == "extra_forbidden":

@@ -164,6 +164,19 @@ def starting_position_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str
     return None
 
 
+def _within_servo(i: int, a: SetSpeed, servo: Any) -> None:
+    """A lab servo's set-point must be one it can follow, not silently clipped."""
+    if abs(a.mps) > servo.max_speed_mps:
+        raise ValueError(f"[{i}] |speed| {abs(a.mps):g} m/s is above the servo's "
+                         f"max_speed_mps = {servo.max_speed_mps:g}")  # fmt: skip
+    if a.accel_mps2 is not None and a.accel_mps2 > servo.max_accel_mps2:
+        raise ValueError(f"[{i}] accel_mps2 = {a.accel_mps2:g} is above the servo's "
+                         f"max_accel_mps2 = {servo.max_accel_mps2:g}")  # fmt: skip
+    window = a.after_foot_contact_s
+    if window is not None and window[0] > window[-1]:
+        raise ValueError(f"[{i}] after_foot_contact_s = {window}: give [low, high]")
+
+
 class MotorizedSpec(MotorizedParams):
     preset: str  # the preset file the values started from (the scenario may override any)
 
@@ -263,6 +276,8 @@ class Scenario(StrictModel):
                     )
                 if a.mps < 0.0:
                     raise ValueError(f"[{i}] a motorized belt's speed must be >= 0")
+            if isinstance(a, SetSpeed) and servo:
+                _within_servo(i, a, info.data["treadmill"].servo)
             timed = isinstance(a, SetSpeed) and a.after_foot_contact_s is not None
             if timed and not isinstance(walker, GaitWalkerSpec):
                 raise ValueError(f"[{i}] after_foot_contact_s needs a gait walker")

@@ -157,10 +157,11 @@ class Servo(StrictModel):
 
 class SpeedSourceParams(Frame):
     """A lab perturbation treadmill: the belt speed is prescribed (walkers wear a harness:
-    no clip, no incline)."""
+    no clip); the deck's incline is fixed."""
 
     kind: Literal["speed_source"]
     equivalent_mass_kg: Positive  # belt and rollers: for the force the servo applies
+    incline_pct: NonNegative = 0.0  # a fixed deck incline (front raised)
     servo: Servo
 
 

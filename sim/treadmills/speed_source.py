@@ -22,7 +22,6 @@ class SpeedSourceTreadmill:
         "servo_force_n", "incline_pct",
     )  # fmt: skip
     crossing_names = ("belt.ramp_end",)
-    incline_pct = 0.0
     clip_attached = False
     drive_ready = True
 
@@ -30,6 +29,7 @@ class SpeedSourceTreadmill:
         self.p = p
         self.length_m = p.deck.length_m
         self.m_eq = p.equivalent_mass_kg
+        self.incline_pct = p.incline_pct
         self.v = 0.0
         self.s = 0.0
         self.accel = 0.0  # the prescribed acceleration of the present ramp (0: holding)

@@ -396,9 +396,14 @@ class GaitWalker:
             listener(self.kernel.now)
         if kind == "walker.recovery_step" and self.episode is not None:
             self.episode["steps"] += 1
+            self.episode["last_step_at"] = self.kernel.now
         lo, hi = self.foot_lo - self._widening(), self.foot_hi + self._widening()
         if kind == "walker.recovery_step" and lo <= self.xcom() <= hi:
-            self.mode = STANDING  # captured: stand on it, then walk on
+            # captured: the foot lands with its centre of pressure under the capture point,
+            # stands on it, then walks on
+            self.p = min(max(self.xcom() + self.accel_const / self.omega2, self.foot_lo),
+                         self.foot_hi)  # fmt: skip
+            self.mode = STANDING
             self.kernel.call_at(self.kernel.now + self.cadence_period, Phase.WALKER,
                                 self._resume_walking, key="walker.step")  # fmt: skip
         elif self.mode == WALKING:
@@ -468,7 +473,11 @@ class GaitWalker:
             self.episode["reached"] = True
             grip_at = max(now, self.episode["onset"] + self.t_hand)
             self.kernel.call_at(grip_at, Phase.WALKER, lambda t: self._grip(1, "reached"))
-        land = max(self.episode["onset"] + self.t_step, now + self.t_min_step)
+        last = self.episode.get("last_step_at")
+        if last is None:  # the first: step_s after the onset, and never sooner than a placement
+            land = max(self.episode["onset"] + self.t_step, now + self.t_place)
+        else:  # a further one: min_step_time_s after the last
+            land = max(last + self.t_min_step, now + 1)
         if self.next_landing is None or self.next_landing > land:
             self.kernel.invalidate("walker.step")  # a recovery step lands first
             self._plan_recovery_step(land)
