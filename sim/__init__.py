@@ -9,3 +9,26 @@ def run_scenario(scenario, seed=None, scenario_id=None):
     from sim.runner.single import run_scenario as _run
 
     return _run(scenario, seed=seed, scenario_id=scenario_id)
+
+
+def run_monte_carlo(scenario, runs=None, seed=None, scenario_id=None):
+    """Run a scenario `runs` times (default: its own `runs`) on per-run random streams and
+    aggregate its checks; see sim.runner.monte_carlo."""
+    from pathlib import Path
+
+    from sim.runner.monte_carlo import run_many
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.schema import Scenario
+
+    if not isinstance(scenario, Scenario):
+        scenario_id = scenario_id or Path(scenario).stem
+        scenario = load_scenario(scenario)
+    seed = scenario.seed if seed is None else seed
+    return run_many(scenario, runs or scenario.runs, seed, scenario_id or scenario.name)
+
+
+def compare_paired(scenario_a, scenario_b, runs, seed=0):
+    """Two variants on common random numbers; see sim.runner.compare."""
+    from sim.runner.compare import compare_paired as _compare
+
+    return _compare(scenario_a, scenario_b, runs=runs, seed=seed)

@@ -205,8 +205,13 @@ class GaitWalker:
         return (falls, threat, off, NEVER, NEVER)
 
     def _capture_reach(self, side: int) -> float:
-        """The farthest XCoM a step to this side can still capture: reach plus the foot."""
-        return self.reach[side] + (self.foot_hi if side > 0 else -self.foot_lo)
+        """The farthest XCoM a step to this side can still capture: the longest step that way
+        (a walker already walking that way steps as far as its gait does), the foot beyond
+        the ankle, and what gripping hands hold."""
+        step = self.reach[side]
+        if self.mode == WALKING and side == _sign(self.walk_mps):
+            step = max(step, self.gait_step_m)
+        return step + (self.foot_hi if side > 0 else -self.foot_lo) + self._widening()
 
     def _widening(self) -> float:
         return self.hands * self.profile.handrail.grip_force_n / self.k_foot
@@ -341,9 +346,15 @@ class GaitWalker:
         return max(1, ticks(math.log(ratio) / self.omega))
 
     def _limit_step(self, step: float, recovery: bool) -> float:
-        if recovery:
-            return max(-self.reach[-1], min(self.reach[1], step))
-        return max(-self.gait_step_m, min(self.gait_step_m, step))
+        """A gait step is at most the longest deliberate step either way; a recovery step
+        the profile's reach that way, or the gait's toward where the walker was walking."""
+        if not recovery:
+            return max(-self.gait_step_m, min(self.gait_step_m, step))
+        side = _sign(step)
+        reach = self.reach[side] if side else 0.0
+        if side and side == _sign(self.walk_mps):
+            reach = max(reach, self.gait_step_m)
+        return side * min(abs(step), reach)
 
     def _next_gait_step(self) -> None:
         """Choose the speed of the coming step now (a contact is when the walker looks), so
@@ -379,8 +390,7 @@ class GaitWalker:
         if not self.coupled:
             return
         self.A += step
-        self.p = 0.0
-        self.hand_n = self.push_n
+        self.p = 0.0  # gripping hands keep holding across a step: the posture looks decide
         self.walk_mps = w
         self.threat = False  # re-armed: still outside the new stance's reach fires it at once
         self.next_landing = None
