@@ -1,12 +1,13 @@
 """Benchmark: a 20-minute backward walking session against a bare SimPy loop.
 
-(b) chopper_home treadmill, a backward walker at 1.0 mph, the console controller at 50 Hz,
-    a 100 Hz trace and three online checks, for 1200 simulated seconds;
+(b) chopper_home treadmill, a backward walker (the minimal walker, or with --walker gait
+    the young adult's gait walker) at 0.8 -> 1.0 -> 1.5 mph, the console controller at
+    50 Hz, a 100 Hz trace and three online checks, for 1200 simulated seconds;
 (a) a bare SimPy loop processing as many events as (b) did.
 Both run in this one process, several times, and the best of each is kept: the ratio of
 the two is what to compare across machines. Prints a Markdown table and a short profile.
 
-    python benchmarks/bench_session.py [--repeat N] [--profile]
+    python benchmarks/bench_session.py [--walker minimal|gait] [--repeat N] [--profile]
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ from sim.scenario.loader import scenario_from_dict
 SESSION_S = 1200.0
 
 
-def session(trace_hz: float = 100.0) -> dict:
+WALKERS = {
+    "minimal": {"mass_kg": 80.0, "height_m": 1.75, "facing": "backward", "position_m": 0.55},
+    "gait": {"model": "gait", "profile": "young_adult", "facing": "backward",
+             "position_m": 0.55},
+}  # fmt: skip
+
+
+def session(trace_hz: float = 100.0, walker: str = "minimal") -> dict:
     return {
         "name": "20-minute backward session",
         "duration_s": SESSION_S,
         "trace_hz": trace_hz,
         "treadmill": {"preset": "chopper_home"},
-        "walker": {"mass_kg": 80.0, "height_m": 1.75, "facing": "backward", "position_m": 0.55},
+        "walker": WALKERS[walker],
         "controller": {"policy": "console_baseline", "rate_hz": 50.0},
         "timeline": [
             {"at_s": 1.0, "action": "set_speed", "speed_mph": 0.8},
@@ -43,9 +51,9 @@ def session(trace_hz: float = 100.0) -> dict:
     }
 
 
-def run_session(trace_hz: float = 100.0) -> tuple[float, int, int]:
+def run_session(trace_hz: float = 100.0, walker: str = "minimal") -> tuple[float, int, int]:
     """(seconds, SimPy events processed, trace samples) for one session."""
-    run = build(scenario_from_dict(session(trace_hz)), seed=0)
+    run = build(scenario_from_dict(session(trace_hz, walker)), seed=0)
     t0 = time.perf_counter()
     execute(run)
     return time.perf_counter() - t0, run.kernel.events_processed, run.kernel.trace.count
@@ -69,17 +77,20 @@ def bare_simpy(n_events: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--walker", choices=sorted(WALKERS), default="minimal")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    best_b, events, samples = min(run_session() for _ in range(args.repeat))
+    best_b, events, samples = min(run_session(walker=args.walker) for _ in range(args.repeat))
     best_a = min(bare_simpy(events) for _ in range(args.repeat))
-    sparse, _, sparse_samples = min(run_session(trace_hz=1.0) for _ in range(args.repeat))
+    sparse, _, sparse_samples = min(
+        run_session(trace_hz=1.0, walker=args.walker) for _ in range(args.repeat)
+    )
     per_sample_us = (best_b - sparse) / (samples - sparse_samples) * 1e6
 
     print("| measure | value |")
     print("|---|---|")
-    print(f"| (b) session, simulated | {SESSION_S:.0f} s |")
+    print(f"| (b) session, simulated ({args.walker} walker) | {SESSION_S:.0f} s |")
     print(f"| (b) wall time | {best_b:.3f} s |")
     print(f"| (b) realtime factor | {SESSION_S / best_b:,.0f}x |")
     print(f"| SimPy events processed by (b) | {events:,} |")
@@ -90,7 +101,7 @@ def main() -> None:
     print(f"| trace cost per sample (100 Hz vs 1 Hz runs) | {per_sample_us:.2f} us |")
 
     if args.profile:
-        run = build(scenario_from_dict(session()), seed=0)
+        run = build(scenario_from_dict(session(walker=args.walker)), seed=0)
         profiler = cProfile.Profile()
         profiler.runcall(execute, run)
         out = io.StringIO()

@@ -196,7 +196,8 @@ class GaitWalker:
     # ----------------------------------------------------------------- crossings, signals
     def crossings(self, v: float, belt_accel: float) -> tuple[float, ...]:
         if self.body is not None:
-            return (NEVER, NEVER) + self.body.crossings(v, belt_accel)
+            slips, rides, off = self.body.crossings(v, belt_accel)
+            return (NEVER, NEVER, off, slips, rides)
         x, _ = self.relative()
         xi = self.xcom()
         falls = max(min(s * x, s * xi) - self._capture_reach(s) for s in (1, -1))
