@@ -582,6 +582,7 @@ class GaitWalker:
             self.support = BELT
             self.mode = WALKING
             self._open_episode(self.kernel.now, "stepping on")
+            self.perturbed(self._belt_speed())  # the foot meets the belt's speed at once
             self._next_gait_step()
 
 
