@@ -37,6 +37,7 @@ class RunResult:
     events_processed: int
     deck_length_m: float
     clip_release_x_m: float | None = None  # where the cord would release this walker's clip
+    walker_energy: dict[str, Any] | None = None  # kcal and MET of a gait walker, upright
 
     @property
     def verdict(self) -> Verdict:
@@ -71,6 +72,7 @@ class RunResult:
             "verdict": self.verdict.label,
             "checks": [c.to_dict() for c in self.checks],
             "energy_j": self.energy_j,
+            **({"walker_energy": self.walker_energy} if self.walker_energy else {}),
             "events": [{"t_s": t, "kind": k, **d} for t, k, d in self.events],
             "events_processed": self.events_processed,
             "trace": self.trace_summary(),

@@ -63,6 +63,7 @@ def _run_summary(index: int, r: RunResult) -> dict[str, Any]:
         "verdict": r.verdict.label,
         "checks": {c.name: {"value": c.value, "verdict": c.verdict.label} for c in r.checks},
         "outcomes": [{"t_s": t, "kind": k, **d} for t, k, d in r.events if k in OUTCOME_EVENTS],
+        **({"walker_energy": r.walker_energy} if r.walker_energy else {}),
         "events_processed": r.events_processed,
     }
 

@@ -27,6 +27,7 @@ from sim.scenario import schema as s
 from sim.scenario.loader import load_scenario
 from sim.treadmills.motorized import MotorizedTreadmill
 from sim.treadmills.speed_source import SpeedSourceTreadmill
+from sim.walker import energy
 from sim.walker.gait import GaitWalker, GaitWalkerSpec
 from sim.walker.minimal import WALKING, MinimalWalker
 
@@ -263,7 +264,25 @@ def collect(run: Run, scenario_id: str, seed: int) -> RunResult:
         events_processed=run.kernel.events_processed,
         deck_length_m=run.treadmill.length_m,
         clip_release_x_m=rig.cord.release_x() if rig.cord else None,
+        walker_energy=walker_energy(run) if isinstance(rig.walker, GaitWalker) else None,
     )
+
+
+def walker_energy(run: Run) -> dict[str, Any]:
+    """The gait walker's metabolic cost while upright (ACSM, `sim.walker.energy`), from its
+    traced speed relative to the belt, the incline and the way it faces."""
+    tr = run.kernel.trace.arrays()
+    fall = next((t for t, kind, _ in run.kernel.log if kind == "walker.fall"), None)
+    t = tr["t_s"] if fall is None else tr["t_s"][tr["t_s"] <= seconds(fall)]
+    n = len(t)
+    relative = np.abs(tr["walker_speed_mps"][:n] - tr["belt_speed_mps"][:n])
+    grade = tr["incline_pct"][:n] / 100.0
+    backward = run.scenario.walker.facing == "backward"
+    samples = zip(np.diff(t), relative[:-1], grade[:-1], [backward] * n, strict=False)
+    out = energy.session_energy(run.rig.walker.mass, samples, run.treadmill.p.kind)
+    return {k: float(v) if v is not None else None for k, v in out.items()} | {
+        "until_fall": fall is not None
+    }
 
 
 def provenance(scenario: s.Scenario, seed: int) -> dict[str, Any]:
