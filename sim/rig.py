@@ -112,7 +112,8 @@ class Rig:
         if self.servo:
             m[0, 3] = tm.accel
         else:
-            a, b, m_eq = tm.belt_terms(-k * y0, w.mass * G_MPS2 * self._cos if on_belt else 0.0)
+            normal = w.mass * G_MPS2 * self._cos if on_belt else 0.0
+            a, b, m_eq = tm.belt_terms(w.foot_force_n, normal)
             if tm.moving:
                 m[0, 0], m[0, 1], m[0, 3] = -b / m_eq, -k / m_eq, a / m_eq
         m[1, 0], m[1, 2] = (-1.0 if on_belt else 0.0), 1.0
@@ -135,7 +136,7 @@ class Rig:
                 w.A += int_v
         w.belt_v, w.belt_a = tm.v, accel
         if self.servo:
-            tm.set_walker_force(-k * w.lean)
+            tm.set_walker_force(w.foot_force_n)
 
     def crossings(self) -> tuple[float, ...]:
         tm = self.treadmill
@@ -148,8 +149,7 @@ class Rig:
             release = self.cord.distance(w.clip_x_m) - self.cord.release_length_m
         g += w.crossings(tm.v, tm.accel) + (release,)
         if self.gait and not self.servo:
-            force = -w.k_foot * w.lean if w.on_belt else 0.0
-            g += (tm.breakaway_margin(force) if w.coupled else NEVER,)
+            g += (tm.breakaway_margin(w.foot_force_n) if w.coupled else NEVER,)
         return g
 
     def signals(self) -> tuple[float, ...]:
@@ -163,7 +163,7 @@ class Rig:
         if name == "clip.release":
             return self.release_clip(by="cord")
         if name == "belt.breaks_free":
-            return {"foot_force_n": -self.walker.k_foot * self.walker.lean}
+            return {"foot_force_n": self.walker.foot_force_n}
         if name.startswith("walker."):
             return self.walker.on_crossing(name, tm.v, tm.accel)
         return tm.on_crossing(name)

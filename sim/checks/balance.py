@@ -42,11 +42,12 @@ class FallRisk(Check):
         return 1.0, evidence(t, "walker.fall", f"fell {d['direction']}, {d['place']}", **d)
 
     def evaluate(self, ctx, reducer, threshold, expected) -> CheckResult:
-        value, ev = self.measure(ctx, reducer)
-        return self.aggregate([value], [ev], self.default if threshold is None else threshold,
-                              expected)  # fmt: skip
+        """One run is N = 1 of the proportion."""
+        return self.aggregate([super().evaluate(ctx, reducer, threshold, expected)], expected)
 
-    def aggregate(self, values, evidences, threshold, expected) -> CheckResult:
+    def aggregate(self, per_run: list[CheckResult], expected: Verdict) -> CheckResult:
+        values = [c.value for c in per_run]
+        threshold = per_run[0].threshold
         k, n = int(sum(values)), len(values)
         s = proportion_summary(k, n, threshold)
         first = next((i for i, v in enumerate(values) if v), None)
@@ -65,7 +66,7 @@ class FallRisk(Check):
             "first_fall_run": first,
         }
         if first is not None:
-            ev["first_fall"] = evidences[first]["message"]
+            ev["first_fall"] = per_run[first].evidence["message"]
         verdict = _VERDICTS[s["verdict"]]
         return CheckResult(self.name, k / n, self.unit, threshold, self.sense, verdict, expected,
                            ev, self.source)  # fmt: skip

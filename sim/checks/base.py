@@ -165,6 +165,25 @@ class Check:
             self.name, value, self.unit, limit, self.sense, verdict, expected, ev, self.source
         )
 
+    def aggregate(self, per_run: list[CheckResult], expected: Verdict) -> CheckResult:
+        """Across Monte Carlo runs: the worst run's value (a missing value is the worst) and
+        the fraction of runs that failed; failed if any run failed."""
+        first = per_run[0]
+        sign = 1.0 if first.sense == "max" else -1.0
+
+        def badness(c: CheckResult) -> tuple[int, float]:
+            return (c.verdict, sign * c.value if c.value is not None else float("inf"))
+
+        index = max(range(len(per_run)), key=lambda i: badness(per_run[i]))
+        worst = per_run[index]
+        failed = sum(c.verdict >= Verdict.FAIL for c in per_run)
+        ev = dict(worst.evidence)
+        ev.update(run=index, failed_fraction=failed / len(per_run),
+                  message=f"run {index}: {worst.evidence['message']}; "
+                  f"{failed} of {len(per_run)} run(s) failed")  # fmt: skip
+        return CheckResult(first.name, worst.value, first.unit, first.threshold, first.sense,
+                           max(c.verdict for c in per_run), expected, ev, first.source)  # fmt: skip
+
 
 class SignalExtremeCheck(Check):
     """A check whose value is the extreme of one signal over the run, or between the first

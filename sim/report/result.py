@@ -24,8 +24,22 @@ def unit_of(signal: str) -> str:
     return ""
 
 
+class Judged:
+    """What every result's verdict comes from: its checks (the worst wins)."""
+
+    checks: list[CheckResult]
+
+    @property
+    def verdict(self) -> Verdict:
+        return max((c.verdict for c in self.checks), default=Verdict.PASS)
+
+    @property
+    def as_expected(self) -> bool:
+        return all(c.as_expected for c in self.checks)
+
+
 @dataclass
-class RunResult:
+class RunResult(Judged):
     scenario_id: str
     scenario_name: str
     seed: int
@@ -38,14 +52,6 @@ class RunResult:
     deck_length_m: float
     clip_release_x_m: float | None = None  # where the cord would release this walker's clip
     walker_energy: dict[str, Any] | None = None  # kcal and MET of a gait walker, upright
-
-    @property
-    def verdict(self) -> Verdict:
-        return max((c.verdict for c in self.checks), default=Verdict.PASS)
-
-    @property
-    def as_expected(self) -> bool:
-        return all(c.as_expected for c in self.checks)
 
     def trace_summary(self) -> dict[str, Any]:
         t = self.trace["t_s"]

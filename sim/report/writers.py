@@ -29,7 +29,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def result_json(result: RunResult) -> bytes:
+def result_json(result: RunResult | MonteCarloResult) -> bytes:
     return (json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n").encode()
 
 
@@ -40,29 +40,25 @@ def trace_npz(result: RunResult) -> bytes:
 
 
 def write_run(result: RunResult, out_dir: Path) -> list[Path]:
-    """result.json, trace.npz, summary.md and plot.png in out_dir. Everything is rendered in
-    memory first, so a failure leaves the files of an earlier run as they were."""
-    rendered = {
-        "result.json": result_json(result),
-        "trace.npz": trace_npz(result),
-        "summary.md": summary_markdown(result).encode(),
-        "plot.png": plot_run(result),
-    }
-    paths = []
-    for name, data in rendered.items():
-        atomic_write(out_dir / name, data)
-        paths.append(out_dir / name)
-    return paths
+    """result.json, trace.npz, summary.md and plot.png in out_dir."""
+    return _write_rendered(out_dir, result_json(result), result, summary_markdown(result))
 
 
 def write_monte_carlo(result: MonteCarloResult, out_dir: Path) -> list[Path]:
     """The aggregate result.json (per-run summaries inside it) and summary.md; trace.npz and
     plot.png show run 0."""
+    return _write_rendered(out_dir, result_json(result), result.first, monte_carlo_markdown(result))
+
+
+def _write_rendered(out_dir: Path, result: bytes, shown: RunResult, summary: str) -> list[Path]:
+    """Everything is rendered in memory first, then each file written atomically, so a
+    failure leaves the files of an earlier run as they were. `shown`: the run whose trace
+    and plot are written."""
     rendered = {
-        "result.json": (json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n").encode(),
-        "trace.npz": trace_npz(result.first),
-        "summary.md": monte_carlo_markdown(result).encode(),
-        "plot.png": plot_run(result.first),
+        "result.json": result,
+        "trace.npz": trace_npz(shown),
+        "summary.md": summary.encode(),
+        "plot.png": plot_run(shown),
     }
     paths = []
     for name, data in rendered.items():

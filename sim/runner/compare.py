@@ -61,11 +61,12 @@ def compare_paired(
         if pairs:
             diff = paired_difference([x for x, _ in pairs], [y for _, y in pairs])
             differences[name] = diff.to_dict()
-    only_a = sum(_fell(ra) and not _fell(rb) for ra, rb in zip(a.runs, b.runs, strict=True))
-    only_b = sum(_fell(rb) and not _fell(ra) for ra, rb in zip(a.runs, b.runs, strict=True))
+    fell_a, fell_b = [_fell(r) for r in a.runs], [_fell(r) for r in b.runs]
+    only_a = sum(x and not y for x, y in zip(fell_a, fell_b, strict=True))
+    only_b = sum(y and not x for x, y in zip(fell_a, fell_b, strict=True))
     falls = {
-        "a": sum(map(_fell, a.runs)),
-        "b": sum(map(_fell, b.runs)),
+        "a": sum(fell_a),
+        "b": sum(fell_b),
         "only_a": only_a,
         "only_b": only_b,
         "mcnemar_p": mcnemar_exact(only_a, only_b),

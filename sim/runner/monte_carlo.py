@@ -2,9 +2,9 @@
 (`SeedSequence(seed, spawn_key=(i, stream id))`, so run 0 is the single run), and the
 checks aggregated across the runs.
 
-`fall_risk` aggregates as a proportion (Wilson interval, three-valued verdict). Every other
-check reports its worst value with the run that gave it and the fraction of runs that
-failed, and fails if any run failed.
+Each check aggregates its own per-run results (`Check.aggregate`): `fall_risk` as a
+proportion (Wilson interval, three-valued verdict); every other check reports its worst value
+with the run that gave it and the fraction of runs that failed, and fails if any run failed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from sim.checks.base import CheckResult, Verdict
 from sim.checks.registry import REGISTRY
-from sim.report.result import SCHEMA_VERSION, RunResult
+from sim.report.result import SCHEMA_VERSION, Judged, RunResult
 from sim.runner.single import build, collect, execute
 from sim.scenario import schema as s
 
@@ -23,7 +23,7 @@ OUTCOME_EVENTS = ("walker.fall", "walker.recovered")
 
 
 @dataclass
-class MonteCarloResult:
+class MonteCarloResult(Judged):
     scenario_id: str
     scenario_name: str
     seed: int
@@ -33,14 +33,6 @@ class MonteCarloResult:
     @property
     def first(self) -> RunResult:
         return self.runs[0]
-
-    @property
-    def verdict(self) -> Verdict:
-        return max((c.verdict for c in self.checks), default=Verdict.PASS)
-
-    @property
-    def as_expected(self) -> bool:
-        return all(c.as_expected for c in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
         """The aggregate, with one summary per run (its checks and balance outcomes)."""
@@ -89,35 +81,11 @@ def run_many(
 
 
 def aggregate(scenario: s.Scenario, results: list[RunResult]) -> list[CheckResult]:
-    out = []
-    for j, name in enumerate(scenario.checks):
-        per_run = [r.checks[j] for r in results]
-        check = REGISTRY[name]
-        expected = Verdict.FAIL if name in scenario.expect_fail else Verdict.PASS
-        if hasattr(check, "aggregate"):
-            values = [c.value for c in per_run]
-            evidences = [c.evidence for c in per_run]
-            out.append(check.aggregate(values, evidences, per_run[0].threshold, expected))
-        else:
-            out.append(_worst(per_run, expected))
-    return out
-
-
-def _worst(per_run: list[CheckResult], expected: Verdict) -> CheckResult:
-    """The worst run's value; failed if any run failed (a missing value is the worst)."""
-    first = per_run[0]
-    sign = 1.0 if first.sense == "max" else -1.0
-
-    def badness(c: CheckResult) -> tuple[int, float]:
-        return (c.verdict, sign * c.value if c.value is not None else float("inf"))
-
-    index = max(range(len(per_run)), key=lambda i: badness(per_run[i]))
-    worst = per_run[index]
-    failed = sum(c.verdict >= Verdict.FAIL for c in per_run)
-    verdict = max(c.verdict for c in per_run)
-    ev = dict(worst.evidence)
-    ev.update(run=index, failed_fraction=failed / len(per_run),
-              message=f"run {index}: {worst.evidence['message']}; "
-              f"{failed} of {len(per_run)} run(s) failed")  # fmt: skip
-    return CheckResult(first.name, worst.value, first.unit, first.threshold, first.sense,
-                       verdict, expected, ev, first.source)  # fmt: skip
+    """Each check's own aggregate of its per-run results (`Check.aggregate`)."""
+    return [
+        REGISTRY[name].aggregate(
+            [r.checks[j] for r in results],
+            Verdict.FAIL if name in scenario.expect_fail else Verdict.PASS,
+        )
+        for j, name in enumerate(scenario.checks)
+    ]

@@ -48,30 +48,32 @@ def scenario_from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scena
     overrides = data.get("treadmill")
     if not isinstance(overrides, dict):
         raise ScenarioError([f"{source}: treadmill: expected a table with a preset name"])
-    name = overrides.get("preset")
-    if not isinstance(name, str):
-        raise ScenarioError([f"{source}: treadmill.preset: expected a preset name (a string)"])
-    try:
-        preset = load_preset("treadmills", name)
-    except KeyError as exc:
-        raise ScenarioError([f"{source}: treadmill.preset: {exc.args[0]}"]) from None
-    data["treadmill"] = _merged(preset, overrides)
-    presets = {"treadmill": (overrides, preset_file("treadmills", name), preset)}
+    presets = {"treadmill": _with_preset(data, "treadmill", "treadmills", "preset", source)}
     walker = data.get("walker")
     if isinstance(walker, dict) and walker.get("model") == "gait":
-        profile = walker.get("profile")
-        if not isinstance(profile, str):
-            raise ScenarioError([f"{source}: walker.profile: expected a profile name (a string)"])
-        try:
-            table = load_preset("walkers", profile)
-        except KeyError as exc:
-            raise ScenarioError([f"{source}: walker.profile: {exc.args[0]}"]) from None
-        data["walker"] = _merged(table, walker)
-        presets["walker"] = (walker, preset_file("walkers", profile), table)
+        presets["walker"] = _with_preset(data, "walker", "walkers", "profile", source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_describe(e, source, presets) for e in exc.errors()]) from None
+
+
+def _with_preset(
+    data: dict[str, Any], table: str, kind: str, name_key: str, source: str
+) -> tuple[dict, Path, dict]:
+    """Merge the preset that data[table][name_key] names under the table's own values (in
+    place); (the scenario's own values, the preset's path, the preset's values) for errors."""
+    overrides = data[table]
+    name = overrides.get(name_key)
+    what = "a preset" if name_key == "preset" else "a profile"
+    if not isinstance(name, str):
+        raise ScenarioError([f"{source}: {table}.{name_key}: expected {what} name (a string)"])
+    try:
+        preset = load_preset(kind, name)
+    except KeyError as exc:
+        raise ScenarioError([f"{source}: {table}.{name_key}: {exc.args[0]}"]) from None
+    data[table] = _merged(preset, overrides)
+    return overrides, preset_file(kind, name), preset
 
 
 def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from pydantic import Field
 
 from sim.kernel import Phase, seconds, ticks
 from sim.strict import NonNegative, Positive
+from sim.units import G_MPS2
 from sim.walker.minimal import NEVER, OFF_DECK, MinimalWalker, WalkerSpec
 from sim.walker.profile import ANKLE_FROM_HEEL_M, WalkerProfile
 
@@ -87,7 +88,6 @@ class GaitWalker:
         self.profile = profile
         body = profile.body
         self.mass = body.mass_kg
-        self.weight_n = body.mass_kg * 9.80665
         self.facing = 1 if spec.facing == "backward" else -1
         self.deck_length_m = deck_length_m
         self.pendulum_m = body.pendulum_m
@@ -148,7 +148,7 @@ class GaitWalker:
 
     def set_incline(self, sin_t: float, cos_t: float) -> None:
         self.sin_t = sin_t
-        self.omega2 = 9.80665 * cos_t / self.pendulum_m
+        self.omega2 = G_MPS2 * cos_t / self.pendulum_m
         self.omega = math.sqrt(self.omega2)
         self.k_foot = self.mass * self.omega2  # foot force per metre of lean
 
@@ -179,9 +179,14 @@ class GaitWalker:
         return self.X - self.A - self.p
 
     @property
+    def foot_force_n(self) -> float:
+        """The stance foot's force on the belt along +x (none from a side rail)."""
+        return -self.k_foot * self.lean if self.support == BELT else 0.0
+
+    @property
     def accel_const(self) -> float:
         """c in Ẍ = ω0²·y + c: gravity along the deck plus the external force."""
-        return 9.80665 * self.sin_t + self.external_n / self.mass
+        return G_MPS2 * self.sin_t + self.external_n / self.mass
 
     def relative(self) -> tuple[float, float]:
         """(x, ẋ) of the centre of mass relative to the stance ankle."""
@@ -253,11 +258,10 @@ class GaitWalker:
         if self.body is not None:
             x, u, clear, clip = self.body.signals()
             return (x, u, clear, clip, x, x, x, 0.0, 0.0, 0.0)
-        foot_force = -self.k_foot * self.lean if self.support == BELT else 0.0
         rear_foot = self.A + self.foot_hi
         return (
             self.X, self.U, self.deck_length_m - rear_foot, self.X + self.clip_offset_m,
-            self.A + self.xcom(), self.A + self.p, self.A, foot_force, self.hand_n,
+            self.A + self.xcom(), self.A + self.p, self.A, self.foot_force_n, self.hand_n,
             self.omega2 * self.lean + self.accel_const,
         )  # fmt: skip
 
