@@ -128,6 +128,8 @@ class GaitWalker:
         self.contact_listeners: list[Callable[[int], None]] = []  # called once, next contact
         self.next_landing: int | None = None  # when the planned step lands
         self.kernel: Kernel | None = None
+        self._limits_key: tuple | None = None
+        self._limits_value = (0.0, 0.0, 0.0, 0.0)
 
     def _minimal_spec(self, position_m: float) -> WalkerSpec:
         s, b = self.spec, self.profile.body
@@ -205,10 +207,21 @@ class GaitWalker:
             return (NEVER, NEVER, off, slips, rides)
         x, _ = self.relative()
         xi = self.xcom()
-        falls = max(min(s * x, s * xi) - self._capture_reach(s) for s in (1, -1))
-        threat = NEVER if self.threat else self._threat_value(xi)
+        reach_lo, reach_hi, lo, hi = self._limits()
+        falls = max(min(x, xi) - reach_hi, -max(x, xi) - reach_lo)
+        threat = NEVER if self.threat else max(lo - xi, xi - hi)
         off = self.A + self.foot_hi - self.deck_length_m if self.support == BELT else NEVER
         return (falls, threat, off, NEVER, NEVER)
+
+    def _limits(self) -> tuple[float, float, float, float]:
+        """(capture reach toward −x, toward +x, support edges lo, hi), recomputed only when
+        what they depend on changes: crossings read them at every evaluation."""
+        key = (self.mode, self.hands, self.walk_mps, self.omega)
+        if key != self._limits_key:
+            self._limits_key = key
+            self._limits_value = (self._capture_reach(-1), self._capture_reach(1),
+                                  *self._support_edges())  # fmt: skip
+        return self._limits_value
 
     def _capture_reach(self, side: int) -> float:
         """The farthest XCoM a step to this side can still capture: the longest step that way
@@ -249,10 +262,6 @@ class GaitWalker:
         """Hof's constant offset b that walks at `speed`: b = speed·T/(e^{ω0·T} − 1)."""
         period = seconds(self._period_at(speed))
         return speed * period / math.expm1(self.omega * period)
-
-    def _threat_value(self, xi: float) -> float:
-        lo, hi = self._support_edges()
-        return max(lo - xi, xi - hi)
 
     def signals(self) -> tuple[float, ...]:
         if self.body is not None:
