@@ -12,8 +12,8 @@ def run_scenario(scenario, seed=None, scenario_id=None):
 
 
 def run_monte_carlo(scenario, runs=None, seed=None, scenario_id=None):
-    """Run a scenario `runs` times (default: its own `runs`) on per-run random streams and
-    aggregate its checks; see sim.runner.monte_carlo."""
+    """Run a scenario `runs` times on per-run random streams and aggregate its checks (by
+    default its own `runs`, sequentially up to its `runs_max`); see sim.runner.monte_carlo."""
     from pathlib import Path
 
     from sim.runner.monte_carlo import run_many
@@ -24,7 +24,8 @@ def run_monte_carlo(scenario, runs=None, seed=None, scenario_id=None):
         scenario_id = scenario_id or Path(scenario).stem
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
-    return run_many(scenario, runs or scenario.runs, seed, scenario_id or scenario.name)
+    runs, runs_max = (scenario.runs, scenario.runs_max) if runs is None else (runs, None)
+    return run_many(scenario, runs, seed, scenario_id or scenario.name, runs_max=runs_max)
 
 
 def compare_paired(scenario_a, scenario_b, runs, seed=0):

@@ -179,7 +179,11 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Override every scenario's seed.", min=0)] = None,  # noqa: E501
     runs: Annotated[
         int | None,
-        typer.Option(help="Monte Carlo runs per scenario (overrides its `runs`).", min=1),
+        typer.Option(
+            help="Monte Carlo runs per scenario, a fixed number (overrides its `runs` and "
+            "`runs_max`).",
+            min=1,
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -250,7 +254,7 @@ def _run_one(
     try:
         scenario = load_scenario(f.path)
         seed = scenario.seed if seed is None else seed
-        runs = scenario.runs if runs is None else runs
+        runs, runs_max = (scenario.runs, scenario.runs_max) if runs is None else (runs, None)
         run_ = build(scenario, seed)
     except ScenarioError as exc:
         errors.extend(exc.lines)
@@ -259,18 +263,18 @@ def _run_one(
         errors.append(f"{f.path}: controller.{exc.field}: {exc}")
         return USAGE, None
     try:
-        if runs == 1:
+        if runs == 1 and runs_max is None:
             execute(run_)
             result = collect(run_, f.relative.as_posix(), seed)
         else:
-            result = _run_many(scenario, runs, seed, f.relative.as_posix())
+            result = _run_many(scenario, runs, runs_max, seed, f.relative.as_posix())
     except ScenarioCrash as exc:
         errors.append(f"{f.path}: the run raised {exc}")
         errors.append(_user_frames(exc.__cause__).rstrip())
         return INTERNAL, None
     target = out_dir / f.relative
     try:
-        if runs == 1:
+        if isinstance(result, RunResult):
             write_run(result, target)
         else:
             write_monte_carlo(result, target)
@@ -280,12 +284,14 @@ def _run_one(
     return (OK if result.as_expected else FAILED), result
 
 
-def _run_many(scenario, runs: int, seed: int, scenario_id: str) -> MonteCarloResult:
-    """Monte Carlo runs with a progress bar on a terminal."""
+def _run_many(
+    scenario, runs: int, runs_max: int | None, seed: int, scenario_id: str
+) -> MonteCarloResult:
+    """Monte Carlo runs with a progress bar on a terminal (to the most runs planned)."""
     with Progress(transient=True, console=out, disable=not out.is_terminal) as bar:
-        task = bar.add_task(scenario_id, total=runs)
-        return run_many(scenario, runs, seed, scenario_id,
-                        progress=lambda i: bar.update(task, completed=i))  # fmt: skip
+        task = bar.add_task(scenario_id, total=runs_max or runs)
+        return run_many(scenario, runs, seed, scenario_id, runs_max=runs_max,
+                        progress=lambda i, total: bar.update(task, completed=i))  # fmt: skip
 
 
 def _user_frames(exc: BaseException | None) -> str:

@@ -2,6 +2,9 @@
 
 Fall risk is a binomial proportion (k falls in n runs) judged by its Wilson score interval, which
 stays inside [0, 1] and is honest at k = 0, where the naive Wald interval collapses to a point.
+A sequential Monte Carlo looks at a fixed schedule of run counts and stops at the first
+conclusive look; it stays valid because the error is split over the looks planned in advance
+(Bonferroni), never by peeking at a fixed 95 % interval as runs accrue.
 A/B comparisons run both variants with the same seeds, so they are paired: falls by McNemar's
 exact test on the discordant pairs, continuous metrics by a t interval on per-run differences.
 """
@@ -64,6 +67,27 @@ def runs_needed_for_pass(p_threshold: float, confidence: float = 0.95) -> int:
         raise ValueError(f"p_threshold must be in (0, 1), got {p_threshold}")
     z2 = _z(confidence) ** 2
     return math.floor(z2 * (1.0 - p_threshold) / p_threshold) + 1
+
+
+def sequential_looks(first: int, last: int) -> list[int]:
+    """The run counts at which a sequential Monte Carlo looks: `first`, doubling, and `last`
+    (80, 1280 → 80, 160, 320, 640, 1280)."""
+    if not 1 <= first <= last:
+        raise ValueError(f"need 1 <= first <= last, got first={first}, last={last}")
+    looks = [first]
+    while looks[-1] < last:
+        looks.append(min(2 * looks[-1], last))
+    return looks
+
+
+def look_confidence(looks: int, confidence: float = 0.95) -> float:
+    """The confidence of each of `looks` planned intervals so that all of them hold together
+    with `confidence` (Bonferroni: the error split evenly), whatever look a run stops at.
+    Five looks at 95 % overall are 99 % each."""
+    _check_confidence(confidence)
+    if looks < 1:
+        raise ValueError(f"looks must be at least 1, got {looks}")
+    return 1.0 - (1.0 - confidence) / looks
 
 
 def mcnemar_exact(b: int, c: int) -> float:

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from scipy.stats import ttest_rel
 
 from sim.stats import (
+    look_confidence,
     mcnemar_exact,
     paired_difference,
     proportion_summary,
     risk_verdict,
     runs_needed_for_pass,
+    sequential_looks,
     wilson_interval,
 )
 
@@ -145,3 +147,19 @@ def test_rejects_bad_input(func, bad_args):
     for args in bad_args:
         with pytest.raises(ValueError):
             func(*args)
+
+
+def test_sequential_looks_double_from_the_first_to_the_last():
+    assert sequential_looks(80, 1280) == [80, 160, 320, 640, 1280]
+    assert sequential_looks(80, 1000) == [80, 160, 320, 640, 1000]
+    assert sequential_looks(5, 5) == [5]
+    with pytest.raises(ValueError):
+        sequential_looks(10, 5)
+
+
+def test_look_confidence_splits_the_error_over_the_looks():
+    """Five looks at 95 % overall: 1 − 0.05/5 = 99 % each; one look is the plain 95 %."""
+    assert look_confidence(5) == pytest.approx(0.99)
+    assert look_confidence(1) == pytest.approx(0.95)
+    with pytest.raises(ValueError):
+        look_confidence(0)

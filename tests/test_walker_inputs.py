@@ -72,6 +72,11 @@ CASES = {  # name: (scenario text, what stderr must say after "<file>: ")
     "zero acceleration": (LAB.replace("accel_mps2 = 1.0", "accel_mps2 = 0.0"),
         "timeline[0].accel_mps2: must be > 0 (got 0.0)"),
     "runs = 0": (LAB.replace("= 3.0", "= 3.0\nruns = 0"), "runs: must be >= 1 (got 0)"),
+    "runs_max not above runs": (LAB.replace("= 3.0", "= 3.0\nruns = 4\nruns_max = 4"),
+        "runs_max: runs_max (4) must exceed runs (4), the first look"),
+    "runs_max without fall_risk": (LAB.replace("= 3.0", "= 3.0\nruns = 4\nruns_max = 8")
+        .replace("fall_risk = {}\n", ""),
+        "checks: runs_max (a sequential Monte Carlo) needs the fall_risk check"),
     "fall_risk with a minimal walker": (MINIMAL.replace("start_speed = {}", "fall_risk = {}"),
         'checks: fall_risk needs a [walker] with model = "gait"'),
 }
@@ -194,6 +199,39 @@ def test_runs_option_file_and_single_shape(capsys, tmp_path, write_scenario):
     assert "per_run" not in single and "runs" not in single
     run0 = {name: c["value"] for name, c in many["per_run"][0]["checks"].items()}
     assert {c["name"]: c["value"] for c in single["checks"]} == run0
+
+
+SEQUENTIAL = LAB.replace("duration_s = 3.0", "duration_s = 3.0\nruns = 4\nruns_max = 32").replace(
+    "fall_risk = {}", "fall_risk = {threshold = 0.35}"
+)
+
+
+def test_sequential_monte_carlo_stops_at_the_first_conclusive_look(
+    capsys, tmp_path, write_scenario
+):
+    """Looks at 4, 8, 16, 32 runs, each at 1 − 0.05/4 = 98.75 % (z² = 6.24). No falls: the
+    upper bound z²/(n + z²) is 0.61, 0.44, 0.28 — a pass against 0.35 first at 16 runs, though
+    a fixed 95 % interval would already claim it at 8 (3.84/11.84 = 0.32): the spending is what
+    makes stopping early honest. The 16 runs are those of a fixed 16-run Monte Carlo."""
+    path = write_scenario(SEQUENTIAL)
+    code, result, _ = mc(capsys, tmp_path, path, out="seq")
+    assert (code, result["runs"]) == (OK, 16)
+    looks = [(look["runs"], look["checks"]["fall_risk"]["verdict"]) for look in result["looks"]]
+    assert looks == [(4, "inconclusive"), (8, "inconclusive"), (16, "pass")]
+    high = [look["checks"]["fall_risk"]["high"] for look in result["looks"]]
+    assert high == pytest.approx([6.2385 / (n + 6.2385) for n in (4, 8, 16)], rel=1e-3)
+    ev = fall_risk(result)["evidence"]
+    assert ev["confidence"] == pytest.approx(0.9875) and ev["runs"] == 16
+    _, fixed, _ = mc(capsys, tmp_path, path, "--runs", "16", out="fixed")
+    assert "looks" not in fixed and fixed["per_run"] == result["per_run"]
+
+
+def test_a_sequence_still_open_at_runs_max_is_inconclusive(capsys, tmp_path, write_scenario):
+    """runs = 2, runs_max = 3 against 5 %: no look can decide; 3 runs, inconclusive, exit 1."""
+    text = LAB.replace("duration_s = 3.0", "duration_s = 3.0\nruns = 2\nruns_max = 3")
+    code, result, _ = mc(capsys, tmp_path, write_scenario(text))
+    assert (code, result["runs"], fall_risk(result)["verdict"]) == (FAILED, 3, "inconclusive")
+    assert [look["runs"] for look in result["looks"]] == [2, 3]
 
 
 def test_run_three_does_not_depend_on_the_runs_before_it():

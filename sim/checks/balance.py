@@ -3,6 +3,7 @@
 `fall_risk` is judged across Monte Carlo runs: k falls in N runs, a Wilson 95 % interval
 and the three-valued verdict of DESIGN.md (pass if the upper bound is below the threshold,
 fail if the lower bound is above it, otherwise inconclusive: raise N). A single run is N = 1.
+A sequential Monte Carlo (`runs_max`) judges each of its looks at a higher confidence.
 """
 
 from __future__ import annotations
@@ -45,15 +46,17 @@ class FallRisk(Check):
         """One run is N = 1 of the proportion."""
         return self.aggregate([super().evaluate(ctx, reducer, threshold, expected)], expected)
 
-    def aggregate(self, per_run: list[CheckResult], expected: Verdict) -> CheckResult:
+    def aggregate(
+        self, per_run: list[CheckResult], expected: Verdict, confidence: float = 0.95
+    ) -> CheckResult:
         values = [c.value for c in per_run]
         threshold = per_run[0].threshold
         k, n = int(sum(values)), len(values)
-        s = proportion_summary(k, n, threshold)
+        s = proportion_summary(k, n, threshold, confidence)
         first = next((i for i, v in enumerate(values) if v), None)
         message = (
-            f"{k} fall(s) in {n} run(s): p = {s['probability']:.3g}, 95 % interval "
-            f"{s['low']:.3g}..{s['high']:.3g}"
+            f"{k} fall(s) in {n} run(s): p = {s['probability']:.3g}, {100 * confidence:.3g} % "
+            f"interval {s['low']:.3g}..{s['high']:.3g}"
         )
         ev = {
             "t_s": None,
@@ -63,6 +66,7 @@ class FallRisk(Check):
             "runs": n,
             "low": s["low"],
             "high": s["high"],
+            "confidence": confidence,
             "first_fall_run": first,
         }
         if first is not None:

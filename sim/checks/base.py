@@ -165,9 +165,12 @@ class Check:
             self.name, value, self.unit, limit, self.sense, verdict, expected, ev, self.source
         )
 
-    def aggregate(self, per_run: list[CheckResult], expected: Verdict) -> CheckResult:
+    def aggregate(
+        self, per_run: list[CheckResult], expected: Verdict, confidence: float = 0.95
+    ) -> CheckResult:
         """Across Monte Carlo runs: the worst run's value (a missing value is the worst) and
-        the fraction of runs that failed; failed if any run failed."""
+        the fraction of runs that failed; failed if any run failed. (`confidence` is for the
+        checks judged by an interval over the runs.)"""
         first = per_run[0]
         sign = 1.0 if first.sense == "max" else -1.0
 

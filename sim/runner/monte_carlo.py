@@ -5,6 +5,12 @@ checks aggregated across the runs.
 Each check aggregates its own per-run results (`Check.aggregate`): `fall_risk` as a
 proportion (Wilson interval, three-valued verdict); every other check reports its worst value
 with the run that gave it and the fraction of runs that failed, and fails if any run failed.
+
+Sequential (`runs_max`): the runs are judged at planned looks (`runs`, doubling, up to
+`runs_max`) and stop at the first look where no check is inconclusive. Each look's intervals
+are at the confidence that keeps the whole schedule at 95 % (`sim.stats.look_confidence`), so
+stopping early cannot flatter the verdict. Run i is the same run whatever look stops the
+sequence, so the result is a function of the scenario and the seed.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sim.checks.registry import REGISTRY
 from sim.report.result import SCHEMA_VERSION, Judged, RunResult
 from sim.runner.single import build, collect, execute
 from sim.scenario import schema as s
+from sim.stats import look_confidence, sequential_looks
 
 OUTCOME_EVENTS = ("walker.fall", "walker.recovered")
 
@@ -29,6 +36,7 @@ class MonteCarloResult(Judged):
     seed: int
     checks: list[CheckResult]
     runs: list[RunResult] = field(repr=False)
+    looks: list[dict[str, Any]] = field(default_factory=list)  # a sequential run's looks
 
     @property
     def first(self) -> RunResult:
@@ -41,6 +49,7 @@ class MonteCarloResult(Judged):
             "scenario": {"name": self.scenario_name},
             "seed": self.seed,
             "runs": len(self.runs),
+            **({"looks": self.looks} if self.looks else {}),
             "provenance": self.first.provenance,
             "as_expected": self.as_expected,
             "verdict": self.verdict.label,
@@ -65,27 +74,52 @@ def run_many(
     runs: int,
     seed: int,
     scenario_id: str,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    runs_max: int | None = None,
 ) -> MonteCarloResult:
-    """Run `runs` times (a ScenarioCrash from any run propagates) and aggregate."""
+    """Run `runs` times, or sequentially from `runs` up to `runs_max` (see the module), and
+    aggregate; a ScenarioCrash from any run propagates. `progress(done, planned)`."""
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
-    results = []
-    for i in range(runs):
-        run = build(scenario, seed, run_index=i)
-        execute(run)
-        results.append(collect(run, scenario_id, seed))
-        if progress:
-            progress(i + 1)
-    return MonteCarloResult(scenario_id, scenario.name, seed, aggregate(scenario, results), results)
+    looks = sequential_looks(runs, runs_max or runs)
+    confidence = look_confidence(len(looks))
+    results: list[RunResult] = []
+    history: list[dict[str, Any]] = []
+    for n in looks:
+        for i in range(len(results), n):
+            run = build(scenario, seed, run_index=i)
+            execute(run)
+            results.append(collect(run, scenario_id, seed))
+            if progress:
+                progress(i + 1, looks[-1])
+        checks = aggregate(scenario, results, confidence)
+        if runs_max is not None:
+            history.append(_look(n, checks))
+        if all(c.verdict != Verdict.INCONCLUSIVE for c in checks):
+            break
+    return MonteCarloResult(scenario_id, scenario.name, seed, checks, results, history)
 
 
-def aggregate(scenario: s.Scenario, results: list[RunResult]) -> list[CheckResult]:
+def _look(n: int, checks: list[CheckResult]) -> dict[str, Any]:
+    return {
+        "runs": n,
+        "checks": {
+            c.name: {"value": c.value, "verdict": c.verdict.label}
+            | {k: c.evidence[k] for k in ("low", "high", "confidence") if k in c.evidence}
+            for c in checks
+        },
+    }
+
+
+def aggregate(
+    scenario: s.Scenario, results: list[RunResult], confidence: float = 0.95
+) -> list[CheckResult]:
     """Each check's own aggregate of its per-run results (`Check.aggregate`)."""
     return [
         REGISTRY[name].aggregate(
             [r.checks[j] for r in results],
             Verdict.FAIL if name in scenario.expect_fail else Verdict.PASS,
+            confidence,
         )
         for j, name in enumerate(scenario.checks)
     ]

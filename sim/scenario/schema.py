@@ -224,6 +224,7 @@ class Scenario(StrictModel):
     duration_s: Annotated[float, Field(gt=0, le=86_400)]  # at most a day
     seed: Annotated[int, Field(ge=0)] = 0
     runs: Annotated[int, Field(ge=1, le=1_000_000)] = 1  # Monte Carlo runs (`--runs` overrides)
+    runs_max: Annotated[int, Field(ge=2, le=1_000_000)] | None = None  # sequential up to this
     trace_hz: Annotated[float, Field(gt=0, le=10_000)] = 100.0
     treadmill: TreadmillSpec
     walker: WalkerModel | None = None
@@ -241,6 +242,14 @@ class Scenario(StrictModel):
             if problem:
                 raise ValueError(problem)
         return walker
+
+    @field_validator("runs_max")
+    @classmethod
+    def _after_runs(cls, runs_max: int | None, info: ValidationInfo) -> int | None:
+        runs = info.data.get("runs")
+        if runs_max is not None and runs is not None and runs_max <= runs:
+            raise ValueError(f"runs_max ({runs_max}) must exceed runs ({runs}), the first look")
+        return runs_max
 
     @field_validator("trace_hz")
     @classmethod
@@ -289,6 +298,8 @@ class Scenario(StrictModel):
         unknown = sorted(set(checks) - set(REGISTRY))
         if unknown:
             raise ValueError(f"unknown check {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+        if info.data.get("runs_max") and "fall_risk" not in checks:
+            raise ValueError("runs_max (a sequential Monte Carlo) needs the fall_risk check")
         if "walker" in info.data:
             for name in checks:
                 need = REGISTRY[name].unmet_need(info.data["walker"])
