@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/treadbench run scenarios --out reports
 
+# -n auto: one pytest worker per core; the library's Monte Carlo scenarios dominate the time.
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim drivers tests benchmarks

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from threadpoolctl import threadpool_limits
 
 from sim import __version__
 from sim.checks.base import Extreme, Verdict
@@ -229,9 +230,14 @@ def _schedule_action(run: Run, action: s.Action) -> None:
 
 
 def execute(run: Run) -> None:
-    """Run to the end; anything raised inside becomes a ScenarioCrash."""
+    """Run to the end; anything raised inside becomes a ScenarioCrash.
+
+    One BLAS thread meanwhile: the plant's matrices are 8×8, too small for threads to help,
+    and OpenBLAS's spinning workers made runs 50× slower whenever another process (a second
+    Monte Carlo, a pytest worker) wanted the cores."""
     try:
-        run.kernel.run()
+        with threadpool_limits(limits=1, user_api="blas"):
+            run.kernel.run()
     except Exception as exc:  # KeyboardInterrupt is not an Exception: Ctrl-C passes through
         # SimPy re-raises a copy of what a process raised; the original keeps the traceback
         original = exc
