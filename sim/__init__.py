@@ -16,7 +16,7 @@ def run_monte_carlo(scenario, runs=None, seed=None, scenario_id=None):
     default its own `runs`, sequentially up to its `runs_max`); see sim.runner.monte_carlo."""
     from pathlib import Path
 
-    from sim.runner.monte_carlo import run_many
+    from sim.runner.monte_carlo import planned_runs, run_many
     from sim.scenario.loader import load_scenario
     from sim.scenario.schema import Scenario
 
@@ -24,7 +24,7 @@ def run_monte_carlo(scenario, runs=None, seed=None, scenario_id=None):
         scenario_id = scenario_id or Path(scenario).stem
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
-    runs, runs_max = (scenario.runs, scenario.runs_max) if runs is None else (runs, None)
+    runs, runs_max = planned_runs(scenario, runs)
     return run_many(scenario, runs, seed, scenario_id or scenario.name, runs_max=runs_max)
 
 

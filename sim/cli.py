@@ -24,7 +24,7 @@ from sim.control.api import ControllerError, load_controller
 from sim.presets import load_preset, preset_names
 from sim.report.result import RunResult
 from sim.report.writers import write_monte_carlo, write_run
-from sim.runner.monte_carlo import MonteCarloResult, run_many
+from sim.runner.monte_carlo import MonteCarloResult, planned_runs, run_many
 from sim.runner.single import ScenarioCrash, build, collect, execute
 from sim.scenario.library import ScenarioFile, discover
 from sim.scenario.loader import ScenarioError, load_scenario
@@ -254,7 +254,7 @@ def _run_one(
     try:
         scenario = load_scenario(f.path)
         seed = scenario.seed if seed is None else seed
-        runs, runs_max = (scenario.runs, scenario.runs_max) if runs is None else (runs, None)
+        runs, runs_max = planned_runs(scenario, runs)
         run_ = build(scenario, seed)
     except ScenarioError as exc:
         errors.extend(exc.lines)
@@ -291,7 +291,7 @@ def _run_many(
     with Progress(transient=True, console=out, disable=not out.is_terminal) as bar:
         task = bar.add_task(scenario_id, total=runs_max or runs)
         return run_many(scenario, runs, seed, scenario_id, runs_max=runs_max,
-                        progress=lambda i, total: bar.update(task, completed=i))  # fmt: skip
+                        progress=lambda i: bar.update(task, completed=i))  # fmt: skip
 
 
 def _user_frames(exc: BaseException | None) -> str:

@@ -58,11 +58,25 @@ class MonteCarloResult(Judged):
         }
 
 
+def planned_runs(scenario: s.Scenario, runs: int | None) -> tuple[int, int | None]:
+    """(runs, runs_max) to run: the scenario's own, or a fixed `runs` given instead."""
+    return (scenario.runs, scenario.runs_max) if runs is None else (runs, None)
+
+
+def _check_values(checks: list[CheckResult], evidence: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Each check's value and verdict, with the named evidence fields it has."""
+    return {
+        c.name: {"value": c.value, "verdict": c.verdict.label}
+        | {k: c.evidence[k] for k in evidence if k in c.evidence}
+        for c in checks
+    }
+
+
 def _run_summary(index: int, r: RunResult) -> dict[str, Any]:
     return {
         "run": index,
         "verdict": r.verdict.label,
-        "checks": {c.name: {"value": c.value, "verdict": c.verdict.label} for c in r.checks},
+        "checks": _check_values(r.checks),
         "outcomes": [{"t_s": t, "kind": k, **d} for t, k, d in r.events if k in OUTCOME_EVENTS],
         **({"walker_energy": r.walker_energy} if r.walker_energy else {}),
         "events_processed": r.events_processed,
@@ -74,11 +88,11 @@ def run_many(
     runs: int,
     seed: int,
     scenario_id: str,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
     runs_max: int | None = None,
 ) -> MonteCarloResult:
     """Run `runs` times, or sequentially from `runs` up to `runs_max` (see the module), and
-    aggregate; a ScenarioCrash from any run propagates. `progress(done, planned)`."""
+    aggregate; a ScenarioCrash from any run propagates. `progress(runs done)`."""
     if runs < 1:
         raise ValueError(f"runs must be at least 1, got {runs}")
     looks = sequential_looks(runs, runs_max or runs)
@@ -91,7 +105,7 @@ def run_many(
             execute(run)
             results.append(collect(run, scenario_id, seed))
             if progress:
-                progress(i + 1, looks[-1])
+                progress(i + 1)
         checks = aggregate(scenario, results, confidence)
         if runs_max is not None:
             history.append(_look(n, checks))
@@ -101,14 +115,7 @@ def run_many(
 
 
 def _look(n: int, checks: list[CheckResult]) -> dict[str, Any]:
-    return {
-        "runs": n,
-        "checks": {
-            c.name: {"value": c.value, "verdict": c.verdict.label}
-            | {k: c.evidence[k] for k in ("low", "high", "confidence") if k in c.evidence}
-            for c in checks
-        },
-    }
+    return {"runs": n, "checks": _check_values(checks, ("low", "high", "confidence"))}
 
 
 def aggregate(

@@ -284,7 +284,7 @@ class GaitWalker:
             details = self._fall(self.facing, "off the rear", v)
             self.kernel.record("walker.fall", **details)
             return details
-        side = 1 if min(x, self.xcom()) - self._capture_reach(1) >= 0 else -1
+        side = 1 if min(x, self.xcom()) - self._limits()[1] >= 0 else -1
         near_console = side < 0 and self.X < CONSOLE_ZONE_M
         return self._fall(side, "against the console" if near_console else "on the deck", v)
 
