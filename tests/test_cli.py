@@ -198,7 +198,9 @@ def test_list_shows_scenarios_and_presets(capsys, write_scenario):
 
 
 def test_validate_accepts_the_library(capsys):
-    """Every scenario shipped in scenarios/ validates."""
-    code, out, _ = run_cli(capsys, "validate", str(Path(__file__).parent.parent / "scenarios"))
+    """Every scenario shipped in scenarios/ validates, and so do those kept out of it in
+    docs/undecided/ because their verdict needs more runs than the suite can afford."""
+    root = Path(__file__).parent.parent
+    code, out, _ = run_cli(capsys, "validate", str(root / "scenarios"), str(root / "docs"))
     assert code == 0
-    assert out.count("ok ") >= 7
+    assert out.count("ok ") >= 8

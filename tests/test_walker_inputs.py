@@ -79,6 +79,8 @@ CASES = {  # name: (scenario text, what stderr must say after "<file>: ")
         "checks: runs_max (a sequential Monte Carlo) needs the fall_risk check"),
     "fall_risk with a minimal walker": (MINIMAL.replace("start_speed = {}", "fall_risk = {}"),
         'checks: fall_risk needs a [walker] with model = "gait"'),
+    "trunk inside the console": (LAB.replace("position_m = 0.9", "position_m = 0.1"),
+        "walker: position_m = 0.1 puts the waist against the console"),
 }
 # fmt: on
 

@@ -8,7 +8,7 @@ from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator,
 
 from sim.checks.registry import REGISTRY
 from sim.strict import NonNegative, Positive, StrictModel
-from sim.treadmills.clip import Cord
+from sim.treadmills.clip import WAIST_HALF_DEPTH_M, Cord
 from sim.treadmills.params import MotorizedParams, SpeedSourceParams
 from sim.units import kmh_to_mps, mph_to_mps
 from sim.walker.gait import GaitWalker, GaitWalkerSpec
@@ -137,8 +137,8 @@ MAX_TRACE_SAMPLES = 5e6  # 20 signals x 8 bytes x 5e6 = 800 MB of trace at most
 
 
 def starting_position_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str | None:
-    """Why this walker cannot start where it stands: feet off the deck, or the clip cord
-    already beyond its release length."""
+    """Why this walker cannot start where it stands: feet off the deck, the waist against
+    the console, or the clip cord already beyond its release length."""
     if isinstance(walker, GaitWalkerSpec):
         gait = GaitWalker(walker, walker, treadmill.deck.length_m)
         front, rear = walker.position_m + gait.foot_lo, walker.position_m + gait.foot_hi
@@ -151,6 +151,11 @@ def starting_position_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str
         return (
             f"position_m = {walker.position_m} puts the feet at {front:.3f}..{rear:.3f} m, "
             f"off the {treadmill.deck.length_m} m deck"
+        )
+    if walker.position_m <= WAIST_HALF_DEPTH_M:
+        return (
+            f"position_m = {walker.position_m} puts the waist against the console (it is "
+            f"{WAIST_HALF_DEPTH_M} m from the centre of mass): stand further back"
         )
     if not isinstance(treadmill, MotorizedParams):
         return None  # a harness, no clip

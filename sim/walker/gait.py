@@ -26,9 +26,16 @@ Decisions are events, each after its latency (the profile's):
   moves the centre of pressure within the foot (ankle_s after each look) and a gripping hand
   adds up to its grip force, which widens the base of support by F/(m·ω0²).
 - A fall is a failure to capture: the centre of mass and the XCoM both beyond the longest
-  step on one side (the leg can no longer be put under the body), or the stance foot carried
-  off the rear of the deck. Its direction is in the walker's own frame. The fallen walker is
-  then a passive body on the belt (the minimal walker's rider).
+  step on one side (the leg can no longer be put under the body), the stance foot carried
+  off the rear of the deck, or the waist meeting the console at the front end (the model
+  has no way to lean on it: it stops the body, which would otherwise pass through). Its
+  direction is in the walker's own frame. The fallen walker is then a passive body on the
+  belt (the minimal walker's rider).
+- Gait speed is chosen against the belt's speed as the feet felt it over the last stride
+  and its trend (three contacts), not at one contact: see `_felt_belt_speed`.
+- After a recovery a walker stands captured for a step's time, then walks on; if standing
+  there still needs its hands, it first steps under its body, and a hand that reached for
+  the rail lets go only once the walker stands or walks without it.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from pydantic import Field
 
 from sim.kernel import Phase, seconds, ticks
 from sim.strict import NonNegative, Positive
+from sim.treadmills.clip import WAIST_HALF_DEPTH_M
 from sim.units import G_MPS2
 from sim.walker.minimal import NEVER, OFF_DECK, MinimalWalker, WalkerSpec
 from sim.walker.profile import ANKLE_FROM_HEEL_M, WalkerProfile
@@ -56,7 +64,7 @@ STEERING_GAIN_PER_S = 1.0  # unsourced: lab speed wanted per metre off the prefe
 SPEED_CHANGE_MPS2 = 1.0  # unsourced: the fastest the walker changes its walking speed
 EPISODE_S = 2.0  # unsourced: a perturbation not ended by a fall within this is recovered
 ARM_REACH_M = 0.35  # unsourced: how far along the deck beyond the rail's ends a hand reaches
-CONSOLE_ZONE_M = 0.5  # unsourced: a forward fall this near the front end lands on the console
+CONSOLE_ZONE_M = 0.5  # unsourced: a fall toward the front this near it lands on the console
 EXTERNAL_TOLERANCE_N = 1e-9
 
 
@@ -81,7 +89,7 @@ class GaitWalker:
         "cop_x_m", "ankle_x_m", "foot_force_n", "hand_force_n", "walker_accel_mps2",
     )  # fmt: skip
     crossing_names = ("walker.fall", "walker.threat", "walker.off_deck", "walker.slips",
-                      "walker.rides")  # fmt: skip
+                      "walker.rides", "walker.console", "walker.leaves_console")  # fmt: skip
 
     def __init__(self, spec: GaitWalkerSpec, profile: WalkerProfile, deck_length_m: float):
         self.spec = spec
@@ -123,10 +131,12 @@ class GaitWalker:
         self.belt_v = self.belt_a = 0.0  # the support's motion, as last stepped
         self.walk_mps = 0.0  # the walking velocity relative to the belt (deck frame)
         self.threat = False
+        self.letting_go = False  # a hand that reached lets go once the walker is steady
         self.episode: dict[str, Any] | None = None
         self.body: MinimalWalker | None = None  # the passive body after a fall
         self.contact_listeners: list[Callable[[int], None]] = []  # called once, next contact
         self.next_landing: int | None = None  # when the planned step lands
+        self.contact_belt_mps: tuple[float, ...] = ()  # the belt under the last 3 contacts
         self.kernel: Kernel | None = None
         self._limits_key: tuple | None = None
         self._limits_value = (0.0, 0.0, 0.0, 0.0)
@@ -203,15 +213,16 @@ class GaitWalker:
     # ----------------------------------------------------------------- crossings, signals
     def crossings(self, v: float, belt_accel: float) -> tuple[float, ...]:
         if self.body is not None:
-            slips, rides, off = self.body.crossings(v, belt_accel)
-            return (NEVER, NEVER, off, slips, rides)
+            slips, rides, off, console, leaves = self.body.crossings(v, belt_accel)
+            return (NEVER, NEVER, off, slips, rides, console, leaves)
         x, _ = self.relative()
         xi = self.xcom()
         reach_lo, reach_hi, lo, hi = self._limits()
         falls = max(min(x, xi) - reach_hi, -max(x, xi) - reach_lo)
         threat = NEVER if self.threat else max(lo - xi, xi - hi)
         off = self.A + self.foot_hi - self.deck_length_m if self.support == BELT else NEVER
-        return (falls, threat, off, NEVER, NEVER)
+        console = WAIST_HALF_DEPTH_M - self.X  # the waist meets the console
+        return (falls, threat, off, NEVER, NEVER, console, NEVER)
 
     def _limits(self) -> tuple[float, float, float, float]:
         """(capture reach toward −x, toward +x, support edges lo, hi), recomputed only when
@@ -284,6 +295,10 @@ class GaitWalker:
             details = self._fall(self.facing, "off the rear", v)
             self.kernel.record("walker.fall", **details)
             return details
+        if name == "walker.console":  # carried or stumbling into the console
+            details = self._fall(-1, "against the console", v)
+            self.kernel.record("walker.fall", **details)
+            return details
         side = 1 if min(x, self.xcom()) - self._limits()[1] >= 0 else -1
         near_console = side < 0 and self.X < CONSOLE_ZONE_M
         return self._fall(side, "against the console" if near_console else "on the deck", v)
@@ -337,11 +352,24 @@ class GaitWalker:
         the lab velocity that brings it back to its preferred spot, less the belt's velocity
         as it feels it now; within the profile's speeds and rate of change."""
         lab = -STEERING_GAIN_PER_S * (self.X - self.spec.position_m)
-        w = lab - (self._belt_speed() if self.support == BELT else 0.0)
+        w = lab - (self._felt_belt_speed() if self.support == BELT else 0.0)
         limit = self._max_speed(_sign(w))
         w = max(-limit, min(limit, w))
         change = SPEED_CHANGE_MPS2 * seconds(self.cadence_period)
         return max(self.walk_mps - change, min(self.walk_mps + change, w))
+
+    def _felt_belt_speed(self) -> float:
+        """The belt's speed as the feet felt it over the last stride, carried to now by
+        its trend: the mean of this contact's and the last one's (left and right), plus
+        half a step of the change in that mean since the contact before: ¾·v₀ + ½·v₁ − ¼·v₂.
+        The belt now before a third contact. Not this contact alone: a heavy walker's belt
+        swings with every push-off, and sampling it per step fed that swing back into the
+        next step's speed, a left-right oscillation that grew until the walker drifted off
+        the rear; the mean alone lagged a ramping belt by half a step."""
+        if len(self.contact_belt_mps) < 3:
+            return self._belt_speed()
+        v2, v1, v0 = self.contact_belt_mps
+        return 0.75 * v0 + 0.5 * v1 - 0.25 * v2
 
     def _predicted_xcom(self, dt: int, felt: float | None = None) -> float:
         """ξ relative to the stance ankle dt ticks from now, if nothing changes. `felt`: the
@@ -404,6 +432,8 @@ class GaitWalker:
         if not self.coupled:
             return
         self.A += step
+        if self.support == BELT:
+            self.contact_belt_mps = (*self.contact_belt_mps[-2:], self._belt_speed())
         self.p = 0.0  # gripping hands keep holding across a step: the posture looks decide
         self.walk_mps = w
         self.threat = False  # re-armed: still outside the new stance's reach fires it at once
@@ -474,9 +504,10 @@ class GaitWalker:
         if ep is None or not self.coupled:
             return
         self.episode = None
-        if ep.get("reached"):  # a reaching walker lets go again once recovered
-            self.set_hands(0)
-            self.kernel.record("walker.hands", hands=0)
+        if ep.get("reached"):  # a reaching walker lets go again once recovered and steady
+            self.letting_go = True
+            if self.mode == WALKING or self._stands_unaided():
+                self._let_go()
         if ep["steps"] == 0 and not ep["handrail"]:
             outcome = "recovered"
         elif ep["handrail"]:
@@ -507,7 +538,10 @@ class GaitWalker:
             self._plan_recovery_step(land)
         return {"side": self._frame(side), "xcom_m": xi}
 
-    def _plan_recovery_step(self, land_at: int) -> None:
+    def _plan_recovery_step(self, land_at: int, unaided: bool = False) -> None:
+        """A step that lands on the capture point, no longer than the reach that way;
+        `unaided`: where the body stands without what the hands add for balance, which
+        they stop adding as it lands."""
         self.next_landing = land_at
 
         def plan(t: int) -> None:
@@ -515,22 +549,50 @@ class GaitWalker:
                 return
             xi = self._predicted_xcom(land_at - t)
             middle = 0.5 * (self.foot_lo + self.foot_hi)
-            step = self._limit_step(xi + self.accel_const / self.omega2 - middle, True)
-            self.kernel.call_at(
-                land_at, Phase.WALKER, lambda t: self._land(step, 0.0, "walker.recovery_step"),
-                key="walker.step",
-            )  # fmt: skip
+            accel = self._unaided_accel() if unaided else self.accel_const
+            step = self._limit_step(xi + accel / self.omega2 - middle, True)
+
+            def land(t: int) -> None:
+                if unaided:  # under the body now: the hands back to the stated push
+                    self.hand_n = self.push_n
+                self._land(step, 0.0, "walker.recovery_step")
+
+            self.kernel.call_at(land_at, Phase.WALKER, land, key="walker.step")
 
         decide_at = max(self.kernel.now, land_at - self.t_place)
         self.kernel.call_at(decide_at, Phase.WALKER, plan, key="walker.step")
 
     def _resume_walking(self, t: int) -> None:
+        """Walk on after standing captured; first step under the body if standing there
+        needs the hands (letting go then would drop it, blind, the way it leans)."""
         if self.coupled and not self.threat and self.spec.start != "standing":
+            if not self._stands_unaided():
+                self._plan_recovery_step(t + self.t_place, unaided=True)
+                return
+            self._let_go()
             self.mode = WALKING
+            self.contact_belt_mps = ()  # it stood on the belt: it feels it as it is
             self.p = 0.0
             self.hand_n = self.push_n
             self._next_gait_step()
             self.kernel.touch()
+
+    def _stands_unaided(self) -> bool:
+        """Whether the foot alone could hold the body where it is: the centre of pressure
+        that stills the XCoM, without the hands' balance force, lies within the foot."""
+        needed_p = self.xcom() + self._unaided_accel() / self.omega2
+        return self.foot_lo <= needed_p <= self.foot_hi
+
+    def _let_go(self) -> None:
+        """A hand that reached for the rail lets go, if one is waiting to."""
+        if self.letting_go:
+            self.letting_go = False
+            self.set_hands(0)
+            self.kernel.record("walker.hands", hands=0)
+
+    def _unaided_accel(self) -> float:
+        """accel_const without the balance force the hands add beyond the stated push."""
+        return self.accel_const - (self.hand_n - self.push_n) / self.mass
 
     def _fall(self, side: int, place: str, v: float) -> dict[str, Any]:
         """A failure to capture: the details of the `walker.fall` event."""
@@ -538,10 +600,10 @@ class GaitWalker:
         if self.episode is not None:
             details["steps"] = self.episode["steps"]
             details["cause"] = self.episode["cause"]
-        self._become_body(v, off_rear=place == "off the rear")
+        self._become_body(v, place)
         return details
 
-    def _become_body(self, v: float, off_rear: bool) -> None:
+    def _become_body(self, v: float, place: str) -> None:
         """From now on a passive body on the belt (or off it)."""
         self.episode = None
         self.mode = FALLEN
@@ -549,8 +611,10 @@ class GaitWalker:
             self.kernel.invalidate(key)
         body = MinimalWalker(self._minimal_spec(self.X), self.deck_length_m)
         body.x, body.u = self.X, self.U
-        if off_rear:
+        if place == "off the rear":
             body.mode = OFF_DECK
+        elif place == "against the console":
+            body.at_console(v)
         else:
             body.stop_walking(v)
         self.body = body
@@ -560,7 +624,7 @@ class GaitWalker:
     def stop_walking(self, v: float) -> None:
         """Stop and be carried: a passive rider (a deliberate stop, not a fall)."""
         if self.coupled:
-            self._become_body(v, off_rear=False)
+            self._become_body(v, "on the deck")
 
     def rails_in_reach(self, x_from: float, x_to: float) -> bool:
         return x_from - ARM_REACH_M <= self.X <= x_to + ARM_REACH_M

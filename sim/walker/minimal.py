@@ -10,7 +10,9 @@ Its force on the belt is the momentum rule of DESIGN.md:
 "Stop walking" makes it a passive rider: friction brings its centre of mass to belt speed at
 5 m/s², then it moves with the belt (it adds its mass to the belt's), until the belt's own
 deceleration exceeds what friction can hold. A walker whose centre of mass passes the rear
-end of the deck has left it and no longer loads the belt.
+end of the deck has left it and no longer loads the belt. At the front end the console stops
+it, the back or front of its waist against it: a belt running toward the console then slides
+under it (friction on the belt), and it is carried off again once the belt runs rearward.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ RIDER_FRICTION_MPS2 = 5.0  # unsourced: friction limit on a carried or fallen wa
 STEERING_RATE_RAD_S = 1.0  # unsourced: natural frequency of the position steering
 
 WALKING, SLIDING, RIDING, OFF_DECK = "walking", "sliding", "riding", "off_deck"
+AT_CONSOLE = "at_console"  # held by the console, the belt sliding under it toward the front
 
 
 class WalkerSpec(StrictModel):
@@ -49,7 +52,8 @@ class WalkerSpec(StrictModel):
 
 class MinimalWalker:
     signal_names = ("walker_x_m", "walker_speed_mps", "rear_clearance_m", "clip_x_m")
-    crossing_names = ("walker.slips", "walker.rides", "walker.off_deck")
+    crossing_names = ("walker.slips", "walker.rides", "walker.off_deck", "walker.console",
+                      "walker.leaves_console")  # fmt: skip
 
     def __init__(self, spec: WalkerSpec, deck_length_m: float):
         self.spec = spec
@@ -93,22 +97,27 @@ class MinimalWalker:
         f = m * G_MPS2 * sin_t + hand_n
         if self.mode == RIDING:
             return f, m, m * G_MPS2 * cos_t
+        if self.mode == AT_CONSOLE:  # the belt slides under it toward the console
+            return m * RIDER_FRICTION_MPS2, 0.0, m * G_MPS2 * cos_t
         return f - m * self.a, 0.0, m * G_MPS2 * cos_t
 
     def step(self, h: float, v1: float, int_v: float) -> None:
         if self.mode == RIDING:
             self.x += int_v
             self.u = v1
-        elif self.mode != OFF_DECK:
+        elif self.mode not in (OFF_DECK, AT_CONSOLE):
             self.x += (self.u + 0.5 * self.a * h) * h
             self.u += self.a * h
 
-    def crossings(self, v: float, belt_accel: float) -> tuple[float, float, float]:
+    def crossings(self, v: float, belt_accel: float) -> tuple[float, ...]:
         mode = self.mode
         slips = abs(belt_accel) - RIDER_FRICTION_MPS2 if mode == RIDING else NEVER
         rides = (self.u - v) * math.copysign(1.0, self.a) if mode == SLIDING else NEVER
         off = self.x - self.deck_length_m if mode != OFF_DECK else NEVER
-        return (slips, rides, off)
+        held = mode in (OFF_DECK, AT_CONSOLE)
+        console = NEVER if held else WAIST_HALF_DEPTH_M - self.x
+        leaves = v if mode == AT_CONSOLE else NEVER
+        return (slips, rides, off, console, leaves)
 
     def on_crossing(self, name: str, v: float, belt_accel: float) -> dict:
         if name == "walker.slips":
@@ -121,7 +130,21 @@ class MinimalWalker:
             self.mode = OFF_DECK
             self.u = self.a = 0.0
             return {"place": "off the rear", "walker_x_m": self.x}
+        elif name == "walker.console":
+            self.at_console(v)
+        elif name == "walker.leaves_console":
+            self.mode = WALKING  # a passive body again: it slides to the belt's speed
+            self.stop_walking(v)
         return {"walker_x_m": self.x}
+
+    def at_console(self, v: float) -> None:
+        """The console stops the body; held there while the belt runs toward it."""
+        self.u = self.a = 0.0
+        if v < 0.0:
+            self.mode = AT_CONSOLE
+        else:
+            self.mode = WALKING
+            self.stop_walking(v)
 
     # ----------------------------------------------------------------- decisions
     def steering(self) -> float:

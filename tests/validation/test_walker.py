@@ -22,12 +22,14 @@ from sim.walker.profile import WalkerProfile
 YOUNG = WalkerProfile.model_validate(load_preset("walkers", "young_adult"))
 
 
-def lab(timeline, walker, duration_s=3.0, checks=("fall_risk",), **extra):
-    """A scenario on the lab perturbation servo with a gait walker (nominal unless told)."""
+def lab(timeline, walker, duration_s=3.0, checks=("fall_risk",), treadmill=None, **extra):
+    """A scenario on the lab perturbation servo (`treadmill`: overrides) with a gait walker
+    (nominal unless told)."""
     w = {"model": "gait", "profile": "young_adult", "facing": "forward", "position_m": 1.0,
          "spread_scale": 0.0} | walker  # fmt: skip
+    belt = {"preset": "lab_perturbation"} | (treadmill or {})
     return scenario_from_dict({
-        "name": "validation", "duration_s": duration_s, "treadmill": {"preset": "lab_perturbation"},
+        "name": "validation", "duration_s": duration_s, "treadmill": belt,
         "walker": w, "timeline": timeline, "checks": {c: {} for c in checks}, **extra,
     })  # fmt: skip
 
@@ -95,7 +97,11 @@ def test_capture_boundary_is_foot_plus_longest_recovery_step(facing, share, fall
         lo, hi = (mid, hi) if xi_at_landing(mid) < edge else (lo, mid)
     walker = {"facing": facing, "start": "standing", "latencies": {"ankle_s": 0.3},
               "recovery_step": {"min_step_time_s": 5.0}, "handrail": {"habit": "none"}}  # fmt: skip
-    r = run_scenario(lab(belt_pulse(-lo * share, a), walker, duration_s=3.0))
+    # a 4 m deck, the walker 3 m back: the belt keeps running toward the console, and on
+    # the preset's 2 m deck it carried the captured walker into the console within the run
+    longer = {"deck": {"length_m": 4.0}}
+    r = run_scenario(lab(belt_pulse(-lo * share, a), walker | {"position_m": 3.0},
+                         duration_s=3.0, treadmill=longer))  # fmt: skip
     assert len(events(r, "walker.recovery_step")) == 1
     fell = events(r, "walker.fall")
     assert bool(fell) == falls
