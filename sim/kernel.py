@@ -249,7 +249,7 @@ class Kernel:
             start = save()
             step(t1 - t)
             g1 = crossings()
-            if max(g1, default=-1.0) >= 0.0:  # a crossing ends at or above zero: rarely
+            if not max(g1, default=-1.0) < 0.0:  # a crossing ends at or above zero (rare)
                 for a, b in zip(g0, g1, strict=True):
                     if a < 0.0 <= b:
                         self._stop_at_crossing(start, t, t1, g0)
