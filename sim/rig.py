@@ -105,13 +105,13 @@ class Rig:
         w.external_n = w.hand_n + cord_n
         on_belt = w.support == BELT
         k = w.k_foot if on_belt else 0.0
-        y0 = w.X - w.A - w.p  # the lean
+        y0 = w.lean
         beta = kappa = alpha = 0.0  # the belt row of the system matrix (sim.linear)
         if self.servo:
             alpha = tm.accel
         else:
             normal = w.mass * G_MPS2 * self._cos if on_belt else 0.0
-            a, b, m_eq = tm.belt_terms(-k * y0, normal)
+            a, b, m_eq = tm.belt_terms(w.foot_force_n, normal)
             if tm.moving:
                 beta, kappa, alpha = b / m_eq, k / m_eq, a / m_eq
         if h_ticks == 0:
@@ -126,7 +126,7 @@ class Rig:
             w.U = u1
             if on_belt:
                 w.A += int_v
-            accel = alpha - beta * v1 - kappa * (w.X - w.A - w.p)
+            accel = alpha - beta * v1 - kappa * w.lean
             tm.advance(h, v1, accel, int_v, int_v2, -k * int_vy)
         w.belt_v, w.belt_a = tm.v, accel
         if self.servo:
