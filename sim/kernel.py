@@ -249,10 +249,11 @@ class Kernel:
             start = save()
             step(t1 - t)
             g1 = crossings()
-            for a, b in zip(g0, g1, strict=True):
-                if a < 0.0 <= b:
-                    self._stop_at_crossing(start, t, t1, g0)
-                    return
+            if not max(g1, default=-1.0) < 0.0:  # a crossing ends at or above zero (rare)
+                for a, b in zip(g0, g1, strict=True):
+                    if a < 0.0 <= b:
+                        self._stop_at_crossing(start, t, t1, g0)
+                        return
             self.t = t = t1
             self._g = g1
             if self._arrive(t):
@@ -293,8 +294,10 @@ class Kernel:
         self._fresh = True
         g0, g1 = self._g, plant.crossings()
         self._g = g1
+        if max(g1, default=0.0) <= 0.0:
+            return False  # the usual case: nothing above zero, so nothing crossed
         if not any(a < 0.0 < b for a, b in zip(g0, g1, strict=True)):
-            return False  # the usual case, checked without building names
+            return False  # checked without building names
         self._fire_crossings(t, _names_crossed(plant.crossing_names, g0, g1, to_zero=False))
         return True
 

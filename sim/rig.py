@@ -18,15 +18,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from sim.kernel import Kernel, Phase, ticks
-from sim.linear import linear_step
+from sim.linear import CoupledStep
 from sim.treadmills.clip import Cord
 from sim.treadmills.motorized import NEVER, MotorizedTreadmill
 from sim.treadmills.speed_source import SpeedSourceTreadmill
 from sim.units import G_MPS2, angle_from_pct
-from sim.walker.gait import GaitWalker
+from sim.walker.gait import BELT, GaitWalker
 from sim.walker.minimal import MinimalWalker
 
 Treadmill = MotorizedTreadmill | SpeedSourceTreadmill
@@ -44,7 +42,7 @@ class Rig:
         self.gait = isinstance(walker, GaitWalker)
         self._incline_pct = math.nan  # the incline its sine and cosine below belong to
         self._sin = self._cos = 0.0
-        self._m = np.zeros((4, 4))
+        self._coupled = CoupledStep()
         self.kernel: Kernel | None = None
         names = treadmill.signal_names + ("cord_tension_n",)
         crossings = treadmill.crossing_names
@@ -103,37 +101,33 @@ class Rig:
         body.step(h_ticks * 1e-6, tm.v, tm.s - s0)
 
     def _step_pendulum(self, h_ticks: int, cord_n: float) -> None:
-        tm, w, m = self.treadmill, self.walker, self._m
+        tm, w = self.treadmill, self.walker
         w.external_n = w.hand_n + cord_n
-        on_belt = w.support == "belt"
+        on_belt = w.support == BELT
         k = w.k_foot if on_belt else 0.0
         y0 = w.lean
-        m[:] = 0.0
+        beta = kappa = alpha = 0.0  # the belt row of the system matrix (sim.linear)
         if self.servo:
-            m[0, 3] = tm.accel
+            alpha = tm.accel
         else:
             normal = w.mass * G_MPS2 * self._cos if on_belt else 0.0
             a, b, m_eq = tm.belt_terms(w.foot_force_n, normal)
             if tm.moving:
-                m[0, 0], m[0, 1], m[0, 3] = -b / m_eq, -k / m_eq, a / m_eq
-        m[1, 0], m[1, 2] = (-1.0 if on_belt else 0.0), 1.0
-        m[2, 1], m[2, 3] = w.omega2, w.accel_const
-        z0 = np.array((tm.v, y0, w.U, 1.0))
+                beta, kappa, alpha = b / m_eq, k / m_eq, a / m_eq
         if h_ticks == 0:
-            accel = float(m[0] @ z0)
+            accel = alpha - beta * tm.v - kappa * y0
             if not self.servo:
                 tm.refresh(accel)
         else:
             h = h_ticks * 1e-6
-            z1, gram = linear_step(m, z0, h)
-            v1 = float(z1[0])
-            accel = float(m[0] @ z1)
-            int_v = float(gram[0, 3])
-            tm.advance(h, v1, accel, int_v, float(gram[0, 0]), -k * float(gram[0, 1]))
-            w.X += float(gram[2, 3])
-            w.U = float(z1[2])
+            matrix = (beta, kappa, alpha, 1.0 if on_belt else 0.0, w.omega2, w.accel_const)
+            v1, u1, int_v, int_u, int_v2, int_vy = self._coupled.step(matrix, (tm.v, y0, w.U), h)
+            w.X += int_u
+            w.U = u1
             if on_belt:
                 w.A += int_v
+            accel = alpha - beta * v1 - kappa * w.lean
+            tm.advance(h, v1, accel, int_v, int_v2, -k * int_vy)
         w.belt_v, w.belt_a = tm.v, accel
         if self.servo:
             tm.set_walker_force(w.foot_force_n)
@@ -148,8 +142,9 @@ class Rig:
         if self.cord and tm.clip_attached and w.on_deck:
             release = self.cord.distance(w.clip_x_m) - self.cord.release_length_m
         g += w.crossings(tm.v, tm.accel) + (release,)
-        if self.gait and not self.servo:
-            g += (tm.breakaway_margin(w.foot_force_n) if w.coupled else NEVER,)
+        if self.gait and not self.servo:  # only a belt held at rest can break free
+            held = w.coupled and not tm.moving
+            g += (tm.breakaway_margin(w.foot_force_n) if held else NEVER,)
         return g
 
     def signals(self) -> tuple[float, ...]:

@@ -98,7 +98,7 @@ class MotorizedTreadmill:
         self.w_brake = self.w_logic = 0.0
         self.f_coulomb = self._no_load_n  # deck drag in the current sub-step
         self._a_motor = 0.0  # the motor's force term at zero speed in the current sub-step
-        self._r = self.motor.resistance(self.winding_c)  # armature circuit resistance
+        self._ra = self._r = self.motor.resistance(self.winding_c)  # armature, and circuit
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
@@ -176,7 +176,7 @@ class MotorizedTreadmill:
         else:
             r = ra
             a_motor = b_motor = 0.0
-        self._r = r
+        self._ra, self._r = ra, r
         f_coulomb = self._no_load_n + self._mu * normal_n
         v0 = self.v
         if v0 > 0.0:
@@ -217,8 +217,7 @@ class MotorizedTreadmill:
         """Book a solved sub-step of h seconds (after `belt_terms`): the belt's new speed and
         acceleration, the exact ∫v dt and ∫v² dt, and the walker's work on the belt."""
         k = self._k
-        r = self._r
-        ra = self.motor.resistance(self.winding_c)
+        ra, r = self._ra, self._r
         circuit = self.circuit
         volts = self._volts()
         moving = self.moving

@@ -215,7 +215,7 @@ class GaitWalker:
         if self.body is not None:
             slips, rides, off, console, leaves = self.body.crossings(v, belt_accel)
             return (NEVER, NEVER, off, slips, rides, console, leaves)
-        x, _ = self.relative()
+        x = self.X - self.A  # relative()[0], read once: crossings run every sub-step
         xi = self.xcom()
         reach_lo, reach_hi, lo, hi = self._limits()
         falls = max(min(x, xi) - reach_hi, -max(x, xi) - reach_lo)
