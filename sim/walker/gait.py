@@ -66,6 +66,11 @@ EPISODE_S = 2.0  # unsourced: a perturbation not ended by a fall within this is 
 ARM_REACH_M = 0.35  # unsourced: how far along the deck beyond the rail's ends a hand reaches
 CONSOLE_ZONE_M = 0.5  # unsourced: a fall toward the front this near it lands on the console
 EXTERNAL_TOLERANCE_N = 1e-9
+# crossing: (side of the fall on the deck, None for the way the walker faces; place)
+DECK_EDGE_FALLS = {
+    "walker.off_deck": (None, "off the rear"),  # a stance foot carried off the rear
+    "walker.console": (-1, "against the console"),  # carried or stumbling into it
+}
 
 
 class GaitWalkerSpec(WalkerProfile):
@@ -290,15 +295,12 @@ class GaitWalker:
             return self.body.on_crossing(name, v, belt_accel)
         if name == "walker.threat":
             return self._on_threat()
+        if name in DECK_EDGE_FALLS:  # a deck edge reached: a fall too, logged as one
+            side, place = DECK_EDGE_FALLS[name]
+            details = self._fall(self.facing if side is None else side, place, v)
+            self.kernel.record("walker.fall", **details)
+            return details
         x, _ = self.relative()
-        if name == "walker.off_deck":  # a stance foot carried off the rear: a fall too
-            details = self._fall(self.facing, "off the rear", v)
-            self.kernel.record("walker.fall", **details)
-            return details
-        if name == "walker.console":  # carried or stumbling into the console
-            details = self._fall(-1, "against the console", v)
-            self.kernel.record("walker.fall", **details)
-            return details
         side = 1 if min(x, self.xcom()) - self._limits()[1] >= 0 else -1
         near_console = side < 0 and self.X < CONSOLE_ZONE_M
         return self._fall(side, "against the console" if near_console else "on the deck", v)
@@ -350,7 +352,8 @@ class GaitWalker:
     def _walking_velocity(self) -> float:
         """The velocity to walk at relative to the belt (deck frame) over the coming step:
         the lab velocity that brings it back to its preferred spot, less the belt's velocity
-        as it feels it now; within the profile's speeds and rate of change."""
+        as its feet felt it (`_felt_belt_speed`); within the profile's speeds and rate of
+        change."""
         lab = -STEERING_GAIN_PER_S * (self.X - self.spec.position_m)
         w = lab - (self._felt_belt_speed() if self.support == BELT else 0.0)
         limit = self._max_speed(_sign(w))

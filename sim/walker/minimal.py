@@ -133,8 +133,7 @@ class MinimalWalker:
         elif name == "walker.console":
             self.at_console(v)
         elif name == "walker.leaves_console":
-            self.mode = WALKING  # a passive body again: it slides to the belt's speed
-            self.stop_walking(v)
+            self._slide_to(v)  # a passive body again
         return {"walker_x_m": self.x}
 
     def at_console(self, v: float) -> None:
@@ -143,8 +142,7 @@ class MinimalWalker:
         if v < 0.0:
             self.mode = AT_CONSOLE
         else:
-            self.mode = WALKING
-            self.stop_walking(v)
+            self._slide_to(v)
 
     # ----------------------------------------------------------------- decisions
     def steering(self) -> float:
@@ -156,8 +154,11 @@ class MinimalWalker:
 
     def stop_walking(self, v: float) -> None:
         """Become a passive rider: slide toward belt speed, then ride."""
-        if self.mode != WALKING:
-            return
+        if self.mode == WALKING:
+            self._slide_to(v)
+
+    def _slide_to(self, v: float) -> None:
+        """Friction brings the body to the belt's speed v, then it rides."""
         if self.u == v:
             self.mode = RIDING
         else:
