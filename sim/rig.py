@@ -20,14 +20,16 @@ from typing import Any
 
 from sim.kernel import Kernel, Phase, ticks
 from sim.linear import CoupledStep
+from sim.treadmills.belt import NEVER
 from sim.treadmills.clip import Cord
-from sim.treadmills.motorized import NEVER, MotorizedTreadmill
+from sim.treadmills.manual import UnpoweredTreadmill
+from sim.treadmills.motorized import MotorizedTreadmill
 from sim.treadmills.speed_source import SpeedSourceTreadmill
 from sim.units import G_MPS2, angle_from_pct
 from sim.walker.gait import BELT, GaitWalker
 from sim.walker.minimal import MinimalWalker
 
-Treadmill = MotorizedTreadmill | SpeedSourceTreadmill
+Treadmill = MotorizedTreadmill | SpeedSourceTreadmill | UnpoweredTreadmill
 Walker = MinimalWalker | GaitWalker
 
 
@@ -39,11 +41,16 @@ class Rig:
         self.cord = Cord(clip, walker.waist_height_m) if walker and clip else None
         self.cord_tension_n = 0.0
         self.servo = isinstance(treadmill, SpeedSourceTreadmill)
+        # On a curved deck the gait walker balances in the horizontal lab frame, its foot on
+        # a slope that changes under it: the weight's share along the local slope goes to
+        # the belt directly (`GaitWalker.belt_force_n`), not through a lean.
+        self.curved = getattr(treadmill, "curve", None) is not None
         self.gait = isinstance(walker, GaitWalker)
         self._incline_pct = math.nan  # the incline its sine and cosine below belong to
         self._sin = self._cos = 0.0
         self._coupled = CoupledStep()
         self.kernel: Kernel | None = None
+        self.pacing = self.gait and walker.pace is not None  # the walker drives the belt
         names = treadmill.signal_names + ("cord_tension_n",)
         crossings = treadmill.crossing_names
         if walker:
@@ -51,12 +58,40 @@ class Rig:
             crossings += walker.crossing_names + ("clip.release",)
         if self.gait and not self.servo:
             crossings += ("belt.breaks_free",)
+        if self.pacing:  # the force it would need to add at its intended speed
+            names += ("push_needed_n",)
         self.signal_names = names
         self.crossing_names = crossings
         self.signal_index = {n: i for i, n in enumerate(names)}
 
     def attach(self, kernel: Kernel) -> None:
+        """Join the kernel; a gait walker starts balanced on the slope under its feet."""
         self.kernel = kernel
+        if self.gait:
+            self._read_slope()
+            self.walker.balance_on_slope()
+
+    def _read_slope(self) -> None:
+        """The deck's slope under the walker's feet, passed on when it changes."""
+        tm, w = self.treadmill, self.walker
+        on_foot = self.gait and w.coupled and w.support == BELT
+        incline_pct = tm.incline_at(w.A if on_foot else w.x)
+        if incline_pct != self._incline_pct:
+            theta = angle_from_pct(incline_pct)
+            self._incline_pct = incline_pct
+            self._sin, self._cos = math.sin(theta), math.cos(theta)
+            if self.curved:  # it balances as on the flat; its weight drives the belt
+                w.weight_on_slope_n = w.mass * G_MPS2 * self._sin
+            elif self.gait:
+                w.set_incline(self._sin, self._cos)
+
+    def push_needed_n(self) -> float:
+        """The force the walker must add by effort to hold its intended belt speed against
+        the belt's resistance in its present state."""
+        w = self.walker
+        normal = w.mass * G_MPS2 * self._cos
+        resistance = self.treadmill.resistance_n(w.pace.belt_mps, normal)
+        return w.pace.needed_n(resistance, w.mass * G_MPS2 * self._sin)
 
     # ----------------------------------------------------------------- kernel protocol
     def next_boundary(self, t: int) -> int:
@@ -81,12 +116,7 @@ class Rig:
         if w is None:
             tm.step(h_ticks, 0.0, 0.0, 0.0)
             return
-        if tm.incline_pct != self._incline_pct:
-            theta = angle_from_pct(tm.incline_pct)
-            self._incline_pct = tm.incline_pct
-            self._sin, self._cos = math.sin(theta), math.cos(theta)
-            if self.gait:
-                w.set_incline(self._sin, self._cos)
+        self._read_slope()
         tension, force = 0.0, 0.0
         if self.cord and tm.clip_attached and w.on_deck:
             tension, force = self.cord.horizontal_force(w.clip_x_m)
@@ -105,15 +135,16 @@ class Rig:
         w.external_n = w.hand_n + cord_n
         on_belt = w.support == BELT
         k = w.k_foot if on_belt else 0.0
+        share = w.weight_on_slope_n if on_belt else 0.0  # a curved deck's, beside the lean's
         y0 = w.lean
         beta = kappa = alpha = 0.0  # the belt row of the system matrix (sim.linear)
         if self.servo:
             alpha = tm.accel
         else:
             normal = w.mass * G_MPS2 * self._cos if on_belt else 0.0
-            a, b, m_eq = tm.belt_terms(w.foot_force_n, normal)
+            a, b, m_eq = tm.belt_terms(w.belt_force_n, normal)
             if tm.moving:
-                beta, kappa, alpha = b / m_eq, k / m_eq, a / m_eq
+                beta, kappa, alpha = b / m_eq, k / m_eq, (a + share) / m_eq
         if h_ticks == 0:
             accel = alpha - beta * tm.v - kappa * y0
             if not self.servo:
@@ -127,7 +158,7 @@ class Rig:
             if on_belt:
                 w.A += int_v
             accel = alpha - beta * v1 - kappa * w.lean
-            tm.advance(h, v1, accel, int_v, int_v2, -k * int_vy)
+            tm.advance(h, v1, accel, int_v, int_v2, share * int_v - k * int_vy)
         w.belt_v, w.belt_a = tm.v, accel
         if self.servo:
             tm.set_walker_force(w.foot_force_n)
@@ -144,14 +175,15 @@ class Rig:
         g += w.crossings(tm.v, tm.accel) + (release,)
         if self.gait and not self.servo:  # only a belt held at rest can break free
             held = w.coupled and not tm.moving
-            g += (tm.breakaway_margin(w.foot_force_n) if held else NEVER,)
+            g += (tm.breakaway_margin(w.belt_force_n) if held else NEVER,)
         return g
 
     def signals(self) -> tuple[float, ...]:
         tm = self.treadmill
         if self.walker is None:
             return tm.signals() + (self.cord_tension_n,)
-        return tm.signals() + (self.cord_tension_n,) + self.walker.signals()
+        out = tm.signals() + (self.cord_tension_n,) + self.walker.signals()
+        return out + (self.push_needed_n(),) if self.pacing else out
 
     def on_crossing(self, name: str, t: int) -> dict[str, Any]:
         tm = self.treadmill

@@ -22,15 +22,18 @@ from sim.control.api import Commands, Controller, Sensors, load_controller
 from sim.kernel import Kernel, Phase, seconds, stream, ticks
 from sim.presets import preset_file
 from sim.report.result import RunResult
-from sim.rig import Rig
+from sim.rig import Rig, Treadmill
 from sim.runner.context import RunContext
 from sim.scenario import schema as s
 from sim.scenario.loader import load_scenario
+from sim.treadmills.manual import UnpoweredTreadmill
 from sim.treadmills.motorized import MotorizedTreadmill
 from sim.treadmills.speed_source import SpeedSourceTreadmill
+from sim.units import G_MPS2
 from sim.walker import energy
 from sim.walker.gait import GaitWalker, GaitWalkerSpec
 from sim.walker.minimal import WALKING, MinimalWalker
+from sim.walker.pace import Pace
 
 
 class ScenarioCrash(RuntimeError):
@@ -56,7 +59,7 @@ class Run:
     context: RunContext
 
     @property
-    def treadmill(self) -> MotorizedTreadmill | SpeedSourceTreadmill:
+    def treadmill(self) -> Treadmill:
         return self.rig.treadmill
 
 
@@ -65,13 +68,10 @@ def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
     ControllerError (an input error) here, before any time passes. Run i draws its walker
     and perturbations from its own streams (`Kernel.rng`)."""
     controller = load_controller(scenario.controller.policy, dict(scenario.controller.params))
-    servo = isinstance(scenario.treadmill, s.SpeedSourceSpec)
-    tm = (
-        SpeedSourceTreadmill(scenario.treadmill)
-        if servo
-        else MotorizedTreadmill(scenario.treadmill)
-    )
+    tm = _treadmill(scenario.treadmill)
     walker = _walker(scenario.walker, tm.length_m, seed, run_index)
+    if isinstance(walker, GaitWalker):
+        walker.pace = _pace(walker, tm)
     rig = Rig(tm, walker)
     kernel = Kernel(
         rig,
@@ -86,16 +86,38 @@ def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
     reducers = {name: REGISTRY[name].reducer(context) for name in scenario.checks}
     kernel.reducers.extend(r for r in reducers.values() if r is not None)
     run = Run(scenario, kernel, rig, controller, console, reducers, context)
-    if not servo:  # the lab servo follows the timeline's profile, not a controller
+    if isinstance(tm, MotorizedTreadmill):  # a servo follows its profile; the rest, the walker
         kernel.process(_controller_loop(run, ticks(1.0 / scenario.controller.rate_hz)))
     if isinstance(walker, GaitWalker):
         rails = tm.p.handrails
-        walker.attach(kernel, lambda: tm.v, (rails.front_x_m, rails.rear_x_m))
+        walker.attach(kernel, lambda: tm.v, lambda: tm.s, (rails.front_x_m, rails.rear_x_m))
     elif walker:
         kernel.process(_walker_loop(kernel, walker))
     for action in scenario.timeline:
         _schedule_action(run, action)
     return run
+
+
+def _treadmill(spec: s.AnyTreadmill) -> Treadmill:
+    if isinstance(spec, s.SpeedSourceSpec):
+        return SpeedSourceTreadmill(spec)
+    if isinstance(spec, s.MotorizedSpec):
+        return MotorizedTreadmill(spec)
+    return UnpoweredTreadmill(spec)
+
+
+def _pace(walker: GaitWalker, tm: Treadmill) -> Pace | None:
+    """How the walker drives the belt, if it does: every belt without a drive, and a
+    motorized belt it pushes (the scenario gives its pace)."""
+    spec = walker.spec
+    if not isinstance(tm, UnpoweredTreadmill) and not (
+        isinstance(tm, MotorizedTreadmill) and spec.pace_mps is not None
+    ):
+        return None
+    curve = getattr(tm, "curve", None)
+    by = "position" if curve is not None else "hands"
+    weight = walker.mass * G_MPS2
+    return Pace(walker.intended_belt_mps(), weight, walker.profile.push, tm.m_eq, by, curve)
 
 
 def _walker(spec: s.AnyWalker | None, deck_length_m: float, seed: int, run_index: int):

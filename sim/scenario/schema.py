@@ -9,7 +9,13 @@ from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator,
 from sim.checks.registry import REGISTRY
 from sim.strict import NonNegative, Positive, StrictModel
 from sim.treadmills.clip import WAIST_HALF_DEPTH_M, Cord
-from sim.treadmills.params import MotorizedParams, SpeedSourceParams
+from sim.treadmills.params import (
+    CurvedParams,
+    DeclineTrainerParams,
+    ManualFlatParams,
+    MotorizedParams,
+    SpeedSourceParams,
+)
 from sim.units import kmh_to_mps, mph_to_mps
 from sim.walker.gait import GaitWalker, GaitWalkerSpec
 from sim.walker.minimal import MinimalWalker, WalkerSpec
@@ -131,6 +137,7 @@ ACTION_MODELS = {m.model_fields["action"].annotation.__args__[0]: m for m in _AC
 ACTION_NAMES = tuple(ACTION_MODELS)
 GAIT_ACTIONS = (StepOn, GraspHandrails, ReleaseHandrails, PushHandrails)
 MOTORIZED_ACTIONS = (SetIncline, PullClip, CutPower, RestorePower, ManualReset)
+POWERED_ACTIONS = (SetSpeed, *MOTORIZED_ACTIONS)  # a belt the walker drives has none of them
 
 
 MAX_TRACE_SAMPLES = 5e6  # 20 signals x 8 bytes x 5e6 = 800 MB of trace at most
@@ -169,6 +176,22 @@ def starting_position_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str
     return None
 
 
+def _pace_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str | None:
+    """Why this walker cannot walk the way it says on this treadmill, if it cannot."""
+    if not isinstance(walker, GaitWalkerSpec):
+        if isinstance(treadmill, UNPOWERED_SPECS):
+            return 'the walker drives this belt: it needs model = "gait" (the minimal one cannot)'
+        return None
+    if isinstance(treadmill, SpeedSourceSpec) and walker.pace_mps is not None:
+        return "pace_mps: a speed_source belt follows its own profile; the walker cannot drive it"
+    if isinstance(treadmill, MotorizedSpec) and walker.walking_direction != -1:
+        return (
+            f"walks = {walker.walks!r} facing {walker.facing!r}: a motorized belt runs toward "
+            "the rear, so the walker walks toward the console relative to it"
+        )
+    return None
+
+
 def _within_servo(i: int, a: SetSpeed, servo: Any) -> None:
     """A lab servo's set-point must be one it can follow, not silently clipped."""
     if abs(a.mps) > servo.max_speed_mps:
@@ -190,7 +213,20 @@ class SpeedSourceSpec(SpeedSourceParams):
     preset: str
 
 
-AnyTreadmill = MotorizedSpec | SpeedSourceSpec
+class ManualFlatSpec(ManualFlatParams):
+    preset: str
+
+
+class DeclineTrainerSpec(DeclineTrainerParams):
+    preset: str
+
+
+class CurvedSpec(CurvedParams):
+    preset: str
+
+
+UNPOWERED_SPECS = (ManualFlatSpec, DeclineTrainerSpec, CurvedSpec)
+AnyTreadmill = MotorizedSpec | SpeedSourceSpec | ManualFlatSpec | DeclineTrainerSpec | CurvedSpec
 TreadmillSpec = Annotated[AnyTreadmill, Field(discriminator="kind")]
 
 
@@ -207,9 +243,10 @@ WalkerModel = Annotated[
 ]
 TAG_MODELS = {
     "motorized": MotorizedSpec, "speed_source": SpeedSourceSpec,
+    "manual_flat": ManualFlatSpec, "decline_trainer": DeclineTrainerSpec, "curved": CurvedSpec,
     "minimal": WalkerSpec, "gait": GaitWalkerSpec,
 }  # fmt: skip
-TREADMILL_TAGS = ("motorized", "speed_source")
+TREADMILL_TAGS = ("motorized", "speed_source", "manual_flat", "decline_trainer", "curved")
 WALKER_TAGS = ("minimal", "gait")
 
 
@@ -243,7 +280,9 @@ class Scenario(StrictModel):
     def _fits(cls, walker: AnyWalker | None, info: ValidationInfo) -> AnyWalker | None:
         treadmill = info.data.get("treadmill")
         if walker and treadmill:
-            problem = starting_position_problem(walker, treadmill)
+            problem = starting_position_problem(walker, treadmill) or _pace_problem(
+                walker, treadmill
+            )
             if problem:
                 raise ValueError(problem)
         return walker
@@ -282,6 +321,12 @@ class Scenario(StrictModel):
                 raise ValueError(f'[{i}] {a.action} needs a walker with model = "gait"')
             if servo and isinstance(a, MOTORIZED_ACTIONS):
                 raise ValueError(f"[{i}] {a.action}: a speed_source treadmill has no such input")
+            unpowered = isinstance(info.data.get("treadmill"), UNPOWERED_SPECS)
+            if unpowered and isinstance(a, POWERED_ACTIONS):
+                raise ValueError(
+                    f"[{i}] {a.action}: the walker drives this belt; it has no such input "
+                    "(its incline is a fixed setting: treadmill.incline_pct)"
+                )
             if isinstance(a, SetSpeed) and not servo:
                 if a.accel_mps2 is not None or a.after_foot_contact_s is not None:
                     raise ValueError(

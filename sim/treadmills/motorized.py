@@ -17,12 +17,10 @@ from __future__ import annotations
 import math
 
 from sim.kernel import ticks
-from sim.treadmills.belt import STOPPED_SPEED_MPS, affine_step
+from sim.treadmills.belt import NEVER, BeltTrain
 from sim.treadmills.motor import PmdcMotor
 from sim.treadmills.params import LOGIC_WAKE_PER_BROWNOUT, MotorizedParams
 from sim.treadmills.thermal import thermal_step
-
-NEVER = -1.0  # crossing value of a crossing that cannot happen in the present mode
 
 # Armature circuit while the bridge output is held
 OPEN = 0  # nothing connected, or every switch off with the EMF below the bus
@@ -31,7 +29,7 @@ BLOCKED = 2  # single-switch chopper asked for less than the EMF: its diode bloc
 BRAKE = 3  # armature across the brake resistor (nc_brake relay unpowered)
 
 
-class MotorizedTreadmill:
+class MotorizedTreadmill(BeltTrain):
     signal_names = (
         "belt_speed_mps", "drive_reference_mps", "target_speed_mps", "belt_accel_mps2",
         "belt_decel_mps2", "belt_position_m", "motor_current_a", "bus_voltage_v", "incline_pct",
@@ -43,11 +41,11 @@ class MotorizedTreadmill:
     )  # fmt: skip
 
     def __init__(self, p: MotorizedParams):
+        super().__init__(p.belt)
         self.p = p
         self.length_m = p.deck.length_m
         self.motor = PmdcMotor(p.motor)
         self.loop_ticks = ticks(p.drive.loop_period_s)
-        self.m_eq = p.belt.equivalent_mass_kg
         self.two_quadrant = p.drive.circuit == "two_quadrant"
         self.capacitance_f = p.bus.capacitance_f
         self.bus_floor_j = self._energy(p.bus.mains_peak_v)
@@ -58,19 +56,11 @@ class MotorizedTreadmill:
         # parameters the sub-step reads, as plain attributes (it runs ~100 times a second)
         self._k = self.motor.k
         self._brake_ohm = p.relay.brake_resistance_ohm or 0.0
-        self._no_load_n = p.belt.no_load_drag_n
-        self._mu = p.belt.friction_coefficient
-        self._viscous = p.belt.viscous_drag_n_per_mps
         self._logic_w = p.bus.logic_power_w
         self._incline_rate = p.incline.rate_pct_per_s
         self._trip_v = p.bus.overvoltage_trip_v
         self._brownout_v = p.bus.brownout_v
 
-        # belt
-        self.v = 0.0
-        self.s = 0.0
-        self.moving = 0  # sign of motion during the current sub-step; 0: held by stiction
-        self.accel = 0.0
         # commands, as last received from the controller
         self.target_mps = 0.0
         self.target_incline_pct = 0.0
@@ -93,27 +83,14 @@ class MotorizedTreadmill:
         self.bus_voltage_v = p.bus.mains_peak_v
         self.incline_pct = 0.0
         self.winding_c = self.frame_c = p.thermal.ambient_c
-        # energy (J): walker work on the belt, drawn from mains, and where it went
-        self.w_walker = self.w_mains = self.w_drag = self.w_copper = 0.0
-        self.w_brake = self.w_logic = 0.0
-        self.f_coulomb = self._no_load_n  # deck drag in the current sub-step
-        self._a_motor = 0.0  # the motor's force term at zero speed in the current sub-step
+        # energy (J) beyond the belt train's: drawn from mains, and where it went
+        self.w_mains = self.w_copper = self.w_brake = self.w_logic = 0.0
         self._ra = self._r = self.motor.resistance(self.winding_c)  # armature, and circuit
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
 
     # ----------------------------------------------------------------- state
-    def save(self) -> dict:
-        return self.__dict__.copy()
-
-    def restore(self, state: dict) -> None:
-        self.__dict__.update(state)
-
-    @property
-    def kinetic_energy_j(self) -> float:
-        return 0.5 * self.m_eq * self.v * self.v
-
     def energy_account(self) -> dict[str, float]:
         """Lab-frame energy since the start (J). In: walker work on the belt + mains; out:
         every loss + what the bus and the belt train stored. The residual closes it."""
@@ -139,67 +116,34 @@ class MotorizedTreadmill:
         return self.mains_on and self.logic_on and not self.latched and not self.contactor_open
 
     # ----------------------------------------------------------------- dynamics
-    def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
-        """Advance h_ticks with the walker's load F_walker = f_walker − m_add·dv/dt frozen.
-        h_ticks = 0 only brings the outputs (acceleration, current) up to date."""
-        a, b, mass = self.belt_terms(f_walker, normal_n)
-        a += f_walker
-        mass += m_add
-        v0 = self.v
-        if h_ticks == 0:
-            self.refresh(0.0 if self.moving == 0 else (a - b * v0) / mass)
-            return
-        h = h_ticks * 1e-6
-        if self.moving == 0:
-            v1 = int_v = int_v2 = accel = 0.0
-        else:
-            v1, int_v, int_v2 = affine_step(v0, mass, a, b, h)
-            accel = (a - b * v1) / mass
-        walker_work = f_walker * int_v - 0.5 * m_add * (v1 * v1 - v0 * v0)
-        self.advance(h, v1, accel, int_v, int_v2, walker_work)
-
     def belt_terms(self, f_walker: float, normal_n: float) -> tuple[float, float, float]:
         """The belt equation over the coming sub-step without the walker's force:
         m_eq·dv/dt = a − b·v (+ F_walker), as (a, b, m_eq). Decides whether a belt at rest
         breaks free, with F_walker = f_walker at the start of the sub-step."""
+        a_motor, b_motor, self._ra, self._r = self._motor_terms()
+        return self.resolve(a_motor, b_motor, f_walker, normal_n)
+
+    def _motor_terms(self) -> tuple[float, float, float, float]:
+        """The motor's force on the belt in the present circuit, a − b·v, as (a, b, Ra, R)
+        with R the whole circuit's resistance."""
         k = self._k
         ra = self.motor.resistance(self.winding_c)
         circuit = self.circuit
         if circuit == DRIVEN:
-            r = ra
-            a_motor = k * self.volts / r
-            b_motor = k * k / r
-        elif circuit == BRAKE:
+            return k * self.volts / ra, k * k / ra, ra, ra
+        if circuit == BRAKE:
             r = ra + self._brake_ohm
-            a_motor = 0.0
-            b_motor = k * k / r
-        else:
-            r = ra
-            a_motor = b_motor = 0.0
-        self._ra, self._r = ra, r
-        f_coulomb = self._no_load_n + self._mu * normal_n
-        v0 = self.v
-        if v0 > 0.0:
-            moving = 1
-        elif v0 < 0.0:
-            moving = -1
-        else:  # at rest: it breaks free only if the applied force beats static friction
-            applied = a_motor + f_walker
-            if abs(applied) <= f_coulomb:
-                moving = 0
-            else:
-                moving = 1 if applied > 0.0 else -1
-        self.moving = moving
-        self.f_coulomb = f_coulomb
-        self._a_motor = a_motor
-        return a_motor - moving * f_coulomb, b_motor + self._viscous, self.m_eq
+            return 0.0, k * k / r, ra, r
+        return 0.0, 0.0, ra, ra
 
-    def breakaway_margin(self, f_walker: float) -> float:
-        """For a belt held at rest: how far the applied force is from breaking it free
-        (a crossing value, >= 0 once it breaks free); NEVER while it moves."""
-        if self.moving != 0:
-            return NEVER
-        return abs(self._a_motor + f_walker) - self.f_coulomb
+    def resistance_n(self, speed_mps: float, normal_n: float) -> float:
+        """The force along +x it takes to hold the belt at a steady speed with the motor's
+        circuit as it is now (negative where the drive itself pushes harder)."""
+        a_motor, b_motor, _, _ = self._motor_terms()
+        return self.drag_n(speed_mps, normal_n) + b_motor * speed_mps - a_motor
+
+    def incline_at(self, x_m: float) -> float:
+        return self.incline_pct
 
     def refresh(self, accel: float) -> None:
         """Outputs after a discrete change, before time moves on."""
@@ -220,15 +164,9 @@ class MotorizedTreadmill:
         ra, r = self._ra, self._r
         circuit = self.circuit
         volts = self._volts()
-        moving = self.moving
-        f_coulomb = self.f_coulomb
-        self.v = v1
-        self.accel = accel
-        self.s += int_v
+        self.book(v1, accel, int_v, int_v2, walker_work)
 
-        # energy over the sub-step, from the exact integrals
-        self.w_walker += walker_work
-        self.w_drag += moving * f_coulomb * int_v + self._viscous * int_v2
+        # the motor's energy over the sub-step, from the exact integrals
         if circuit == DRIVEN or circuit == BRAKE:
             # i = (V − k v)/R:  ∫R i² = (V²h − 2Vk∫v + k²∫v²)/R
             heat = (volts * volts * h - 2.0 * volts * k * int_v + k * k * int_v2) / r
@@ -266,9 +204,7 @@ class MotorizedTreadmill:
 
     def crossings(self) -> tuple[float, ...]:
         v = self.v
-        moving = self.moving
-        zero = -v * moving if moving and v != 0.0 and self.f_coulomb > 0.0 else NEVER
-        stopped = STOPPED_SPEED_MPS - abs(v)
+        zero, stopped = self.belt_crossings()
         if self.circuit == DRIVEN and not self.two_quadrant:
             conduction = self._k * v - self.volts
         elif self.circuit == BLOCKED:
@@ -300,10 +236,8 @@ class MotorizedTreadmill:
         )
 
     def on_crossing(self, name: str) -> dict:
-        if name == "belt.zero":  # whether it stays or reverses, the next step decides
-            self.v = 0.0
-            self.moving = 0
-            return {"belt_position_m": self.s}
+        if name == "belt.zero":
+            return self.on_belt_zero()
         if name == "belt.stopped":
             return {"belt_position_m": self.s}
         if name == "drive.conduction":

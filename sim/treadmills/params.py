@@ -194,5 +194,91 @@ class MotorizedParams(Frame):
         return self
 
 
-TreadmillParams = Annotated[MotorizedParams | SpeedSourceParams, Field(discriminator="kind")]
-TREADMILL_PARAMS: TypeAdapter[MotorizedParams | SpeedSourceParams] = TypeAdapter(TreadmillParams)
+class EddyBrake(StrictModel):
+    """A magnetic (eddy-current) brake with selectable levels: at each level a drag
+    coefficient, F = c·v (an eddy brake's force grows with speed, linearly well below its
+    peak-force speed, far above walking speeds)."""
+
+    levels_n_per_mps: Annotated[list[NonNegative], Field(min_length=1)]
+    level: Annotated[int, Field(ge=1)] = 1  # 1 = the lightest
+
+    @model_validator(mode="after")
+    def _level_exists(self) -> EddyBrake:
+        if self.level > len(self.levels_n_per_mps):
+            raise ValueError(f"level {self.level}: there are {len(self.levels_n_per_mps)} levels")
+        return self
+
+    @property
+    def coefficient_n_per_mps(self) -> float:
+        return self.levels_n_per_mps[self.level - 1]
+
+
+class Unpowered(Frame):
+    """What every treadmill the walker drives has: a belt train (the flywheel dominates its
+    equivalent mass) and a brake."""
+
+    belt: Belt
+    brake: EddyBrake
+
+
+class ManualFlatParams(Unpowered):
+    """A manual treadmill with a flat deck, set to one of its fixed incline settings."""
+
+    kind: Literal["manual_flat"]
+    incline_settings_pct: Annotated[list[NonNegative], Field(min_length=1)]
+    incline_pct: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _a_setting(self) -> ManualFlatParams:
+        if self.incline_pct not in self.incline_settings_pct:
+            raise ValueError(
+                f"incline_pct = {self.incline_pct:g} is not one of the incline_settings_pct "
+                f"{self.incline_settings_pct}"
+            )
+        return self
+
+
+class DeclineTrainerParams(Unpowered):
+    """A backward trainer: a fixed decline, the handle end low (θ = −decline_deg in the deck
+    frame); `handrails` is its handle."""
+
+    kind: Literal["decline_trainer"]
+    decline_deg: Annotated[float, Field(gt=0, lt=30)]
+
+
+class Curve(StrictModel):
+    """The concave deck's height profile along x: a circular arc of radius_m, or the
+    polynomial z(x) = Σ cᵢ·(x − lowest_x_m)^(i+2) (lowest at lowest_x_m, concave)."""
+
+    shape: Literal["arc", "polynomial"]
+    lowest_x_m: Positive
+    radius_m: Positive | None = None
+    coefficients_per_m: Annotated[list[float], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _shape_given(self) -> Curve:
+        if self.shape == "arc" and self.radius_m is None:
+            raise ValueError("an arc needs radius_m")
+        if self.shape == "polynomial" and self.coefficients_per_m is None:
+            raise ValueError("a polynomial needs coefficients_per_m")
+        return self
+
+
+class CurvedParams(Unpowered):
+    kind: Literal["curved"]
+    curve: Curve
+
+    @model_validator(mode="after")
+    def _curve_fits(self) -> CurvedParams:
+        c, length = self.curve, self.deck.length_m
+        if c.lowest_x_m >= length:
+            raise ValueError(f"curve.lowest_x_m must lie on the {length:g} m deck")
+        if c.shape == "arc" and c.radius_m <= max(c.lowest_x_m, length - c.lowest_x_m):
+            raise ValueError("curve.radius_m must exceed the deck's reach from its lowest point")
+        return self
+
+
+UnpoweredParams = ManualFlatParams | DeclineTrainerParams | CurvedParams
+AnyParams = MotorizedParams | SpeedSourceParams | UnpoweredParams
+TreadmillParams = Annotated[AnyParams, Field(discriminator="kind")]
+TREADMILL_PARAMS: TypeAdapter[AnyParams] = TypeAdapter(TreadmillParams)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from sim.treadmills.motorized import NEVER
+from sim.treadmills.belt import NEVER
 from sim.treadmills.params import SpeedSourceParams
 
 
@@ -48,6 +48,9 @@ class SpeedSourceTreadmill:
 
     def on_boundary(self, t: int) -> None:
         pass
+
+    def incline_at(self, x_m: float) -> float:
+        return self.incline_pct
 
     # ----------------------------------------------------------------- profile
     def prescribe(self, target_mps: float, accel_mps2: float | None) -> dict:

@@ -51,6 +51,7 @@ from sim.strict import NonNegative, Positive
 from sim.treadmills.clip import WAIST_HALF_DEPTH_M
 from sim.units import G_MPS2
 from sim.walker.minimal import NEVER, OFF_DECK, MinimalWalker, WalkerSpec
+from sim.walker.pace import Pace
 from sim.walker.profile import ANKLE_FROM_HEEL_M, WalkerProfile
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ SPEED_CHANGE_MPS2 = 1.0  # unsourced: the fastest the walker changes its walking
 EPISODE_S = 2.0  # unsourced: a perturbation not ended by a fall within this is recovered
 ARM_REACH_M = 0.35  # unsourced: how far along the deck beyond the rail's ends a hand reaches
 CONSOLE_ZONE_M = 0.5  # unsourced: a fall toward the front this near it lands on the console
+PACE_DECK_MARGIN_M = 0.45  # unsourced: pacing on a curve, it keeps this far from either end
 EXTERNAL_TOLERANCE_N = 1e-9
 # crossing: (side of the fall on the deck, None for the way the walker faces; place)
 DECK_EDGE_FALLS = {
@@ -79,6 +81,12 @@ class GaitWalkerSpec(WalkerProfile):
     model: Literal["gait"]
     profile: str  # the preset file the values started from
     facing: Literal["forward", "backward"]  # backward: faces the rear (+x)
+    # the way it walks in its own frame (None: the way it faces the deck, backward facing
+    # the rear); on the decline trainer it faces the handle, at the front, and walks backward
+    walks: Literal["forward", "backward"] | None = None
+    # the belt speed it seeks on a belt it drives (None: its preferred speed that way); on a
+    # motorized treadmill, given only when it pushes the belt of a switched-off one
+    pace_mps: Positive | None = None
     position_m: Positive  # preferred deck position of the centre of mass
     clip_point: Literal["front", "back"] = "front"
     start: Literal["walking", "standing", "side_rails"] = "walking"
@@ -86,6 +94,16 @@ class GaitWalkerSpec(WalkerProfile):
     spread_scale: NonNegative = 1.0  # 0: the nominal walker in every run
     name: str = ""  # the profile's own title (not needed in a scenario)
     sources: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def walks_backward(self) -> bool:
+        return (self.walks or self.facing) == "backward"
+
+    @property
+    def walking_direction(self) -> int:
+        """The way it walks along the deck relative to the belt: −1 toward the front."""
+        faces = 1 if self.facing == "backward" else -1
+        return -faces if self.walks_backward else faces
 
 
 class GaitWalker:
@@ -138,10 +156,15 @@ class GaitWalker:
         self.threat = False
         self.letting_go = False  # a hand that reached lets go once the walker is steady
         self.episode: dict[str, Any] | None = None
+        self.target_x = spec.position_m  # where it steers to (pacing on a curve moves it)
+        self.weight_on_slope_n = 0.0  # m·g·sin θ under the stance foot, on a curved deck
+        self.pace: Pace | None = None  # how it drives a belt it powers (set before a run)
+        self._paced_at: int | None = None
         self.body: MinimalWalker | None = None  # the passive body after a fall
         self.contact_listeners: list[Callable[[int], None]] = []  # called once, next contact
         self.next_landing: int | None = None  # when the planned step lands
         self.contact_belt_mps: tuple[float, ...] = ()  # the belt under the last 3 contacts
+        self.contact_belt_at: tuple[tuple[int, float], ...] = ()  # (t, belt travel), 4 contacts
         self.kernel: Kernel | None = None
         self._limits_key: tuple | None = None
         self._limits_value = (0.0, 0.0, 0.0, 0.0)
@@ -168,6 +191,11 @@ class GaitWalker:
         self.omega2 = G_MPS2 * cos_t / self.pendulum_m
         self.omega = math.sqrt(self.omega2)
         self.k_foot = self.mass * self.omega2  # foot force per metre of lean
+
+    def balance_on_slope(self) -> None:
+        """At the start: the stance ankle where the pendulum is at rest on this slope,
+        y = −c/ω0² (on a flat deck, under the centre of mass)."""
+        self.A = self.X + self.accel_const / self.omega2 - self.p
 
     @property
     def coupled(self) -> bool:
@@ -197,8 +225,17 @@ class GaitWalker:
 
     @property
     def foot_force_n(self) -> float:
-        """The stance foot's force on the belt along +x (none from a side rail)."""
+        """The stance foot's force on the belt along +x from the lean (none from a side
+        rail)."""
         return -self.k_foot * self.lean if self.support == BELT else 0.0
+
+    @property
+    def belt_force_n(self) -> float:
+        """All the stance foot gives the belt along +x: the lean's force, and on a curved
+        deck its weight's share along the slope under it."""
+        if self.support != BELT:
+            return 0.0
+        return self.weight_on_slope_n - self.k_foot * self.lean
 
     @property
     def accel_const(self) -> float:
@@ -286,7 +323,7 @@ class GaitWalker:
         rear_foot = self.A + self.foot_hi
         return (
             self.X, self.U, self.deck_length_m - rear_foot, self.X + self.clip_offset_m,
-            self.A + self.xcom(), self.A + self.p, self.A, self.foot_force_n, self.hand_n,
+            self.A + self.xcom(), self.A + self.p, self.A, self.belt_force_n, self.hand_n,
             self.omega2 * self.lean + self.accel_const,
         )  # fmt: skip
 
@@ -307,13 +344,21 @@ class GaitWalker:
 
     # ----------------------------------------------------------------- decisions
     def attach(
-        self, kernel: Kernel, belt_speed: Callable[[], float], rails: tuple[float, float] | None
+        self,
+        kernel: Kernel,
+        belt_speed: Callable[[], float],
+        belt_travel: Callable[[], float],
+        rails: tuple[float, float] | None,
     ) -> None:
-        """Start deciding: the gait's first step, and the posture looks. `rails`: the
-        handrails' x range along the deck."""
+        """Start deciding: the gait's first step, and the posture looks. `belt_speed` and
+        `belt_travel` read the belt; `rails`: the handrails' x range along the deck."""
         self.kernel = kernel
-        self._belt_speed = belt_speed
+        self._belt_speed, self._belt_travel = belt_speed, belt_travel
         self.rails = rails
+        pace = self.pace
+        if pace is not None:
+            kernel.record("walker.pace", belt_mps=pace.belt_mps, by=pace.by,
+                          capacity_n=pace.capacity_n)  # fmt: skip
         kernel.process(self._posture_loop())
         if self.mode == WALKING:
             self._next_gait_step()
@@ -352,14 +397,53 @@ class GaitWalker:
     def _walking_velocity(self) -> float:
         """The velocity to walk at relative to the belt (deck frame) over the coming step:
         the lab velocity that brings it back to its preferred spot, less the belt's velocity
-        as its feet felt it (`_felt_belt_speed`); within the profile's speeds and rate of
+        as its feet felt it (`_felt_belt_speed`; over the last stride on a belt it drives,
+        whose speed swings within each step); within the profile's speeds and rate of
         change."""
-        lab = -STEERING_GAIN_PER_S * (self.X - self.spec.position_m)
-        w = lab - (self._felt_belt_speed() if self.support == BELT else 0.0)
+        lab = -STEERING_GAIN_PER_S * (self.X - self.target_x)
+        felt = self._stride_belt_speed() if self.pace else self._felt_belt_speed()
+        w = lab - (felt if self.support == BELT else 0.0)
         limit = self._max_speed(_sign(w))
         w = max(-limit, min(limit, w))
         change = SPEED_CHANGE_MPS2 * seconds(self.cadence_period)
         return max(self.walk_mps - change, min(self.walk_mps + change, w))
+
+    def intended_belt_mps(self) -> float:
+        """The belt velocity along +x it seeks on a belt it drives (its pace, or its own
+        preferred speed the way it walks): the belt carries it back the way it walks."""
+        sp, spec = self.profile.speeds, self.spec
+        speed = spec.pace_mps or (
+            sp.preferred_backward_mps if spec.walks_backward else sp.preferred_forward_mps
+        )
+        return -spec.walking_direction * speed
+
+    def _pace_step(self) -> None:
+        """On a belt it powers: the drive it wants from now on (`sim.walker.pace`), given by
+        the hands or by where it stands on the curve. Changed as the next step is planned,
+        so that step's placement already allows for it."""
+        now = self.kernel.now
+        dt = 0.0 if self._paced_at is None else seconds(now - self._paced_at)
+        self._paced_at = now
+        pace = self.pace
+        weight_along = self.weight_on_slope_n or self.mass * G_MPS2 * self.sin_t
+        drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along)
+        if pace.by == "hands":
+            self.push(drive - weight_along)
+        else:
+            spot = pace.curve.position_for_sin(drive / pace.weight_n)
+            margin = PACE_DECK_MARGIN_M
+            self.target_x = min(max(spot, margin), self.deck_length_m - margin)
+
+    def _stride_belt_speed(self) -> float:
+        """The belt's speed now as a walker that drives it feels it: its mean over the last
+        stride (the travel between contacts two steps apart) carried a step on by its
+        change since the stride before. Not the speed at a contact: a belt the walker
+        drives surges and stalls within every step, always at the same phase of it."""
+        if len(self.contact_belt_at) < 4:
+            return self._felt_belt_speed()
+        (t3, s3), (t2, s2), (t1, s1), (t0, s0) = self.contact_belt_at
+        last = (s0 - s2) / seconds(t0 - t2)
+        return 2.0 * last - (s1 - s3) / seconds(t1 - t3)
 
     def _felt_belt_speed(self) -> float:
         """The belt's speed as the feet felt it over the last stride, carried to now by
@@ -413,6 +497,8 @@ class GaitWalker:
         def plan(t: int) -> None:
             if self.mode != WALKING:
                 return
+            if self.pace is not None and self.support == BELT:
+                self._pace_step()  # its drive changes as it plans the step that carries it
             felt = self.accel_const
             shift = felt / self.omega2 - _sign(w) * self._offset(abs(w))
             land = land_at
@@ -437,6 +523,9 @@ class GaitWalker:
         self.A += step
         if self.support == BELT:
             self.contact_belt_mps = (*self.contact_belt_mps[-2:], self._belt_speed())
+            if self.pace is not None:
+                now = (self.kernel.now, self._belt_travel())
+                self.contact_belt_at = (*self.contact_belt_at[-3:], now)
         self.p = 0.0  # gripping hands keep holding across a step: the posture looks decide
         self.walk_mps = w
         self.threat = False  # re-armed: still outside the new stance's reach fires it at once
@@ -653,6 +742,7 @@ class GaitWalker:
         """A stated force of the rails on the walker along +x, up to what the grip holds."""
         limit = self.hands * self.profile.handrail.grip_force_n
         self.push_n = max(-limit, min(limit, force_n))
+        self.external_n += self.push_n - self.hand_n  # felt at once, not at the next sub-step
         self.hand_n = self.push_n
         return self.push_n
 

@@ -1,0 +1,70 @@
+"""How a walker drives a belt that does not drive itself: it seeks its intended belt speed.
+
+At each foot contact the walker compares the belt's speed as its feet felt it with the speed
+it means to walk at, and sets the force along the belt it wants to give, by a PI rule: a
+belt too slow gets more drive. The force is its weight along the deck's slope plus what its
+hands add on the rails or handle (flat manual, decline trainer, a switched-off motorized
+belt), or, on the curved deck, its weight on the slope where it chooses to stand. Either way
+the part it adds by effort is at most its push capacity at the belt's speed (the profile's
+force-velocity line): where more is needed the speed settles where capacity meets drag.
+
+The walker feels the belt train's heft: its gains scale with the belt's equivalent mass so
+that, on the belt alone, the loop m_eq·v'' + k_p·v' + k_i·v = … is critically damped with
+time constant τ = PACE_TIME_S (k_p = 2·m_eq/τ, k_i = m_eq/τ²), whatever the treadmill.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sim.treadmills.curved import DeckCurve
+from sim.walker.profile import Push
+
+# unsourced: about the time in which the walker brings the belt to its pace; slower when it
+# must walk to a new spot on the curve first (shorter made it overshoot, or fall, in trials)
+PACE_TIME_S = {"hands": 4.0, "position": 8.0}
+
+
+class Pace:
+    """The walker's drive on a belt it powers. `belt_mps`: the belt velocity it seeks
+    (signed along +x); `by`: the hands on rails or handle, or where it stands on a curve."""
+
+    def __init__(
+        self,
+        belt_mps: float,
+        weight_n: float,
+        push: Push,
+        belt_mass_kg: float,
+        by: Literal["hands", "position"],
+        curve: DeckCurve | None = None,
+    ):
+        self.belt_mps = belt_mps
+        self.weight_n = weight_n
+        self.push = push
+        self.by = by
+        self.curve = curve
+        tau = PACE_TIME_S[by]
+        self.gain_n_per_mps = 2.0 * belt_mass_kg / tau
+        self.integral_n_per_m = belt_mass_kg / tau**2
+        self.integral_n: float | None = None  # the drive it has settled on, once started
+        self.capacity_n = push.capacity_n(weight_n, belt_mps)  # at the intended speed
+
+    def drive_n(self, felt_mps: float, dt_s: float, weight_along_n: float) -> float:
+        """The force along +x the walker wants on the belt from now on; weight_along_n: its
+        weight along the slope under its feet now (where it starts from). Within that
+        ± capacity with hands (the weight is free), within ± capacity on the curve."""
+        if self.integral_n is None:
+            self.integral_n = weight_along_n
+        error = self.belt_mps - felt_mps
+        cap = self.push.capacity_n(self.weight_n, felt_mps)
+        centre = weight_along_n if self.by == "hands" else 0.0
+        lo, hi = centre - cap, centre + cap
+        integral = self.integral_n + self.integral_n_per_m * error * dt_s
+        self.integral_n = min(max(integral, lo), hi)
+        return min(max(self.integral_n + self.gain_n_per_mps * error, lo), hi)
+
+    def needed_n(self, resistance_n: float, free_n: float) -> float:
+        """The force the walker must add by effort to hold its intended speed, against the
+        belt's steady resistance at that speed (its weight on a fixed slope helps for free;
+        on the curve the slope it stands on is its effort)."""
+        return abs(resistance_n - (free_n if self.by == "hands" else 0.0))
