@@ -1,4 +1,5 @@
-"""Walker checks: where the walker's feet end up, and how fast a backward walker starts."""
+"""Walker checks: where the walker's feet end up, how fast a backward walker starts, and
+whether it can drive the belt it is on."""
 
 from __future__ import annotations
 
@@ -43,4 +44,36 @@ class StartSpeed(Check):
         return v, evidence(t, "user.set_speed", f"first set-point {mps_to_mph(v):.2f} mph")
 
 
-CHECKS = [RearClearance, StartSpeed]
+class PushForceRequired(SignalExtremeCheck):
+    name = "push_force_required"
+    unit = "N"
+    description = (
+        "Largest force the walker must add by effort (hands on rails or handle, or its weight "
+        "on the curve) to hold its intended speed on a belt it drives, against its push "
+        "capacity at that speed."
+    )
+    source = (
+        "the walker's stated push capacity (its profile's force-velocity line) at its "
+        "intended speed; the belt's steady resistance in its present state"
+    )
+    default_text = "the walker's push capacity at its pace"
+    needs_walker = True
+    signal = "push_needed_n"
+    what = "largest push needed"
+
+    def unmet_need(self, walker) -> str | None:
+        if walker is None or walker.model != "gait":
+            return 'push_force_required needs a walker with model = "gait"'
+        return None
+
+    def default_threshold(self, ctx) -> float:
+        pace = ctx.first("walker.pace")
+        return pace[2]["capacity_n"] if pace else 0.0
+
+    def measure(self, ctx, reducer):
+        if ctx.first("walker.pace") is None:
+            return None, evidence(None, None, "the walker does not drive this belt (no pace)")
+        return super().measure(ctx, reducer)
+
+
+CHECKS = [RearClearance, StartSpeed, PushForceRequired]

@@ -298,14 +298,15 @@ def collect(run: Run, scenario_id: str, seed: int) -> RunResult:
 
 def walker_energy(run: Run) -> dict[str, Any]:
     """The gait walker's metabolic cost while upright (ACSM, `sim.walker.energy`), from its
-    traced speed relative to the belt, the incline and the way it faces."""
+    traced speed relative to the belt, the grade it climbs and the way it walks."""
     tr = run.kernel.trace.arrays()
     fall = next((t for t, kind, _ in run.kernel.log if kind == "walker.fall"), None)
     t = tr["t_s"] if fall is None else tr["t_s"][tr["t_s"] <= seconds(fall)]
     n = len(t)
     relative = np.abs(tr["walker_speed_mps"][:n] - tr["belt_speed_mps"][:n])
-    grade = tr["incline_pct"][:n] / 100.0
-    backward = run.scenario.walker.facing == "backward"
+    spec = run.scenario.walker
+    grade = -spec.walking_direction * tr["incline_pct"][:n] / 100.0  # the climb it walks
+    backward = spec.walks_backward
     samples = zip(np.diff(t), relative[:-1], grade[:-1], [backward] * n, strict=False)
     out = energy.session_energy(run.rig.walker.mass, samples, run.treadmill.p.kind)
     return {k: float(v) if v is not None else None for k, v in out.items()} | {

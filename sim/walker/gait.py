@@ -252,13 +252,27 @@ class GaitWalker:
         x, xd = self.relative()
         return x + xd / self.omega
 
+    @property
+    def balance_shift(self) -> float:
+        """Where the body stands still relative to its centre of pressure, shifted by the
+        steady force along the deck (gravity along a slope, a stated push on the rails):
+        y = −(g·sin θ + F_push/m)/ω0². The XCoM is judged against the support from this
+        shift on; on the flat without a push it is zero."""
+        return (G_MPS2 * self.sin_t + self.push_n / self.mass) / self.omega2
+
+    def balanced_xcom(self) -> float:
+        """ξ relative to the stance ankle, plus `balance_shift`: the centre of pressure
+        that stills the body with gravity and the push as they are."""
+        return self.xcom() + self.balance_shift
+
     # ----------------------------------------------------------------- crossings, signals
     def crossings(self, v: float, belt_accel: float) -> tuple[float, ...]:
         if self.body is not None:
             slips, rides, off, console, leaves = self.body.crossings(v, belt_accel)
             return (NEVER, NEVER, off, slips, rides, console, leaves)
-        x = self.X - self.A  # relative()[0], read once: crossings run every sub-step
-        xi = self.xcom()
+        shift = self.balance_shift
+        x = self.X - self.A + shift  # relative()[0], read once: crossings run every sub-step
+        xi = self.xcom() + shift
         reach_lo, reach_hi, lo, hi = self._limits()
         falls = max(min(x, xi) - reach_hi, -max(x, xi) - reach_lo)
         threat = NEVER if self.threat else max(lo - xi, xi - hi)
@@ -337,8 +351,8 @@ class GaitWalker:
             details = self._fall(self.facing if side is None else side, place, v)
             self.kernel.record("walker.fall", **details)
             return details
-        x, _ = self.relative()
-        side = 1 if min(x, self.xcom()) - self._limits()[1] >= 0 else -1
+        x = self.relative()[0] + self.balance_shift
+        side = 1 if min(x, self.balanced_xcom()) - self._limits()[1] >= 0 else -1
         near_console = side < 0 and self.X < CONSOLE_ZONE_M
         return self._fall(side, "against the console" if near_console else "on the deck", v)
 
@@ -534,7 +548,7 @@ class GaitWalker:
         d = _sign(w)
         if d and kind == "walker.step":  # Hak 2013: XCoM to the edge opposite walking
             rear_edge = self.foot_lo if d > 0 else self.foot_hi
-            details["mos_m"] = d * (self.xcom() - rear_edge)
+            details["mos_m"] = d * (self.balanced_xcom() - rear_edge)
         self.kernel.record(kind, **details)
         self.kernel.touch()
         listeners, self.contact_listeners = self.contact_listeners, []
@@ -544,7 +558,7 @@ class GaitWalker:
             self.episode["steps"] += 1
             self.episode["last_step_at"] = self.kernel.now
         lo, hi = self.foot_lo - self._widening(), self.foot_hi + self._widening()
-        if kind == "walker.recovery_step" and lo <= self.xcom() <= hi:
+        if kind == "walker.recovery_step" and lo <= self.balanced_xcom() <= hi:
             # captured: the foot lands with its centre of pressure under the capture point,
             # stands on it, then walks on
             self.p = min(max(self.xcom() + self.accel_const / self.omega2, self.foot_lo),
@@ -579,7 +593,7 @@ class GaitWalker:
         else:
             widen = self._widening()
             edge = self.foot_hi + widen if side > 0 else -(self.foot_lo - widen)
-        margin = edge - side * self.xcom()
+        margin = edge - side * self.balanced_xcom()
         self.kernel.record("walker.margin", cause="belt speed change", mos_m=margin,
                            side=self._frame(side))  # fmt: skip
 
@@ -611,7 +625,7 @@ class GaitWalker:
 
     def _on_threat(self) -> dict[str, Any]:
         now = self.kernel.now
-        xi = self.xcom()
+        xi = self.balanced_xcom()
         side = 1 if xi > 0 else -1
         self.threat = True
         if self.episode is None:
