@@ -125,12 +125,12 @@ CASES = {
         ),
         "treadmill.bus: overvoltage_trip_v must be above mains_peak_v (got 150.0)",
     ),
-    "brake relay without changeover": (
+    "brake relay without a resistance": (
         MINIMAL.replace(
             'preset = "chopper_home"',
-            'preset = "chopper_home_brake"\n[treadmill.relay]\nchangeover = false',
+            'preset = "chopper_home"\n[treadmill.relay]\nkind = "nc_brake"',
         ),
-        "treadmill.relay: an nc_brake relay without changeover",
+        "treadmill.relay: an nc_brake relay needs brake_resistance_ohm",
     ),
     "wrong controller parameter": (
         MINIMAL.replace(

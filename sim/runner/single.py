@@ -117,7 +117,8 @@ def _pace(walker: GaitWalker, tm: Treadmill) -> Pace | None:
     curve = getattr(tm, "curve", None)
     by = "position" if curve is not None else "hands"
     weight = walker.mass * G_MPS2
-    return Pace(walker.intended_belt_mps(), weight, walker.profile.push, tm.m_eq, by, curve)
+    return Pace(walker.intended_belt_mps(), weight, walker.profile.push, tm.m_eq,
+                tm.damping_n_per_mps, by, curve)  # fmt: skip
 
 
 def _walker(spec: s.AnyWalker | None, deck_length_m: float, seed: int, run_index: int):

@@ -184,10 +184,12 @@ def _pace_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str | None:
         return None
     if isinstance(treadmill, SpeedSourceSpec) and walker.pace_mps is not None:
         return "pace_mps: a speed_source belt follows its own profile; the walker cannot drive it"
-    if isinstance(treadmill, MotorizedSpec) and walker.walking_direction != -1:
+    pushes = walker.pace_mps is not None  # pushing a switched-off belt, either way
+    if isinstance(treadmill, MotorizedSpec) and walker.walking_direction != -1 and not pushes:
         return (
-            f"walks = {walker.walks!r} facing {walker.facing!r}: a motorized belt runs toward "
-            "the rear, so the walker walks toward the console relative to it"
+            f"walks = {walker.walks!r} facing {walker.facing!r}: a motorized belt runs "
+            "toward the rear, so the walker walks toward the console relative to it "
+            "(unless it pushes the belt itself: give pace_mps)"
         )
     return None
 

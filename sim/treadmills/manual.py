@@ -55,6 +55,10 @@ class UnpoweredTreadmill(BeltTrain):
         """The force along +x it takes to hold the belt at a steady speed."""
         return self.drag_n(speed_mps, normal_n) + self.brake_c * speed_mps
 
+    def damping_n_per_mps(self) -> float:
+        """The belt's resistance per m/s of speed (its eddy brake, viscous drag)."""
+        return self.brake_c + self._viscous
+
     def energy_account(self) -> dict[str, float]:
         """Lab-frame energy since the start (J): the walker's work on the belt = deck drag +
         brake heat + the belt train's kinetic energy; the residual closes it."""

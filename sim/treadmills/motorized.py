@@ -4,12 +4,15 @@ switch and contactor, incline actuator, winding temperature.
 The drive board is a sampled-data controller: at each of its loop boundaries it ramps its
 speed reference toward the commanded target and sets the armature voltage from a PI loop,
 then holds it (zero-order hold) until the next boundary; the belt equation is solved exactly
-in between (`belt.affine_step`). Conduction changes of the single-switch chopper, the belt
-reaching zero or stopping, and the bus crossing its thresholds are crossing functions, so
-the kernel fires them as events at their own time.
+in between (`belt.affine_step`). Conduction changes of the single-switch chopper and of the
+bridge's diodes, the belt reaching zero or stopping, and the bus crossing its thresholds
+are crossing functions, so the kernel fires them as events at their own time.
 
 Power path: the clip switch and the mains feed the relay coil and the bridge's gate enable.
 A clip release or a power loss latches the drive off; nothing restarts until `manual_reset`.
+The relay's coil is on the logic rail, fed from the bus (or the mains, per preset): a belt
+pushed with the power off can back-feed the bus through the bridge's diodes, wake the logic,
+pull the relay in and brown it out again (`sim.treadmills.drive` has the circuit states).
 """
 
 from __future__ import annotations
@@ -17,27 +20,28 @@ from __future__ import annotations
 import math
 
 from sim.kernel import ticks
+from sim.treadmills import drive
 from sim.treadmills.belt import NEVER, BeltTrain
+from sim.treadmills.drive import Circuit
 from sim.treadmills.motor import PmdcMotor
 from sim.treadmills.params import LOGIC_WAKE_PER_BROWNOUT, MotorizedParams
 from sim.treadmills.thermal import thermal_step
 
-# Armature circuit while the bridge output is held
-OPEN = 0  # nothing connected, or every switch off with the EMF below the bus
-DRIVEN = 1  # the bridge applies `volts` through Ra (current of either sign on two_quadrant)
-BLOCKED = 2  # single-switch chopper asked for less than the EMF: its diode blocks, i = 0
-BRAKE = 3  # armature across the brake resistor (nc_brake relay unpowered)
+OPEN, DRIVEN, BLOCKED, BRAKE = Circuit.OPEN, Circuit.DRIVEN, Circuit.BLOCKED, Circuit.BRAKE
+BACKFEED, FREEWHEEL = Circuit.BACKFEED, Circuit.FREEWHEEL
+UNCOMMANDED_MPS2 = 1e-9  # a belt gaining speed faster than this is being pushed
 
 
 class MotorizedTreadmill(BeltTrain):
     signal_names = (
         "belt_speed_mps", "drive_reference_mps", "target_speed_mps", "belt_accel_mps2",
         "belt_decel_mps2", "belt_position_m", "motor_current_a", "bus_voltage_v", "incline_pct",
-        "overspeed_mps", "winding_temp_c",
+        "overspeed_mps", "winding_temp_c", "armature_voltage_v", "backfed_energy_j",
+        "uncommanded_speed_mps",
     )  # fmt: skip
     crossing_names = (
-        "belt.zero", "belt.stopped", "drive.conduction", "bus.overvoltage", "bus.brownout",
-        "bus.wake",
+        "belt.zero", "belt.stopped", "drive.conduction", "drive.diode", "bus.overvoltage",
+        "bus.brownout", "bus.wake",
     )  # fmt: skip
 
     def __init__(self, p: MotorizedParams):
@@ -55,7 +59,9 @@ class MotorizedTreadmill(BeltTrain):
         self.wake_v = p.bus.brownout_v * LOGIC_WAKE_PER_BROWNOUT
         # parameters the sub-step reads, as plain attributes (it runs ~100 times a second)
         self._k = self.motor.k
-        self._brake_ohm = p.relay.brake_resistance_ohm or 0.0
+        self._brake_ohm = p.relay.brake_resistance_ohm
+        self._diode_v = p.drive.diode_drop_v
+        self._logic_from_bus = p.bus.logic_supply == "bus"
         self._logic_w = p.bus.logic_power_w
         self._incline_rate = p.incline.rate_pct_per_s
         self._trip_v = p.bus.overvoltage_trip_v
@@ -71,21 +77,27 @@ class MotorizedTreadmill(BeltTrain):
         self.volts = 0.0
         self.circuit = OPEN
         self.current_a = 0.0
+        self.wired = True  # the armature on the bridge (relay closed, or hard-wired)
+        self.brake_on = False  # a brake resistor across the armature (nc_brake unpowered)
         # power path
-        self.mains_on = True
-        self.logic_on = True
+        powered = p.mains == "on"
+        self.mains_on = self.logic_on = powered
         self.clip_attached = True
         self.contactor_open = False
         self.cut_pending = False  # the clip is out and the contactor is dropping
-        self.latched = False  # a clip cut, power loss or over-voltage trip: reset by hand
+        self.latched = not powered  # a clip cut, power loss or over-voltage trip: by hand
         # bus, incline, winding
-        self.bus_energy_j = self.bus_floor_j
-        self.bus_voltage_v = p.bus.mains_peak_v
+        self.bus_energy_j = self.bus_floor_j if powered else 0.0
+        self.bus_voltage_v = p.bus.mains_peak_v if powered else 0.0
+        self.bus_initial_j = self.bus_energy_j
         self.incline_pct = 0.0
         self.winding_c = self.frame_c = p.thermal.ambient_c
         # energy (J) beyond the belt train's: drawn from mains, and where it went
-        self.w_mains = self.w_copper = self.w_brake = self.w_logic = 0.0
-        self._ra = self._r = self.motor.resistance(self.winding_c)  # armature, and circuit
+        self.w_mains = self.w_copper = self.w_brake = self.w_logic = self.w_diode = 0.0
+        self.w_backfed = 0.0  # into the bus through the bridge's diodes from the armature
+        self._t = drive.Terms(ra=self.motor.resistance(self.winding_c))
+        if not powered:
+            self._update_circuit()
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
@@ -94,16 +106,18 @@ class MotorizedTreadmill(BeltTrain):
     def energy_account(self) -> dict[str, float]:
         """Lab-frame energy since the start (J). In: walker work on the belt + mains; out:
         every loss + what the bus and the belt train stored. The residual closes it."""
-        bus_gain = self.bus_energy_j - self.bus_floor_j
+        bus_gain = self.bus_energy_j - self.bus_initial_j
         kinetic = self.kinetic_energy_j
         supplied = self.w_walker + self.w_mains
-        used = self.w_drag + self.w_copper + self.w_brake + self.w_logic + bus_gain + kinetic
+        used = (self.w_drag + self.w_copper + self.w_brake + self.w_diode + self.w_logic
+                + bus_gain + kinetic)  # fmt: skip
         return {
             "walker_on_belt": self.w_walker,
             "mains": self.w_mains,
             "deck_drag": self.w_drag,
             "motor_copper": self.w_copper,
             "brake_resistor": self.w_brake,
+            "diodes": self.w_diode,
             "logic": self.w_logic,
             "bus_stored": bus_gain,
             "belt_kinetic": kinetic,
@@ -118,29 +132,32 @@ class MotorizedTreadmill(BeltTrain):
     # ----------------------------------------------------------------- dynamics
     def belt_terms(self, f_walker: float, normal_n: float) -> tuple[float, float, float]:
         """The belt equation over the coming sub-step without the walker's force:
-        m_eq·dv/dt = a − b·v (+ F_walker), as (a, b, m_eq). Decides whether a belt at rest
-        breaks free, with F_walker = f_walker at the start of the sub-step."""
-        a_motor, b_motor, self._ra, self._r = self._motor_terms()
-        return self.resolve(a_motor, b_motor, f_walker, normal_n)
+        m·dv/dt = a − b·v (+ F_walker), as (a, b, m) with m the belt train's mass (and the
+        back-fed bus capacitor's). Decides whether a belt at rest breaks free, with
+        F_walker = f_walker at the start of the sub-step."""
+        t = self._t = self._terms(self.circuit)
+        a, b, m_eq = self.resolve(t.a, t.b, f_walker, normal_n)
+        return a, b, m_eq + t.m
 
-    def _motor_terms(self) -> tuple[float, float, float, float]:
-        """The motor's force on the belt in the present circuit, a − b·v, as (a, b, Ra, R)
-        with R the whole circuit's resistance."""
-        k = self._k
-        ra = self.motor.resistance(self.winding_c)
-        circuit = self.circuit
-        if circuit == DRIVEN:
-            return k * self.volts / ra, k * k / ra, ra, ra
-        if circuit == BRAKE:
-            r = ra + self._brake_ohm
-            return 0.0, k * k / r, ra, r
-        return 0.0, 0.0, ra, ra
+    def _terms(self, circuit: Circuit) -> drive.Terms:
+        """The motor's force terms in a circuit state, as the armature is wired now."""
+        logic_a = self._logic_w / max(self.bus_voltage_v, 1.0)  # 1 V: a floor for a flat bus
+        return drive.terms(
+            circuit, self._k, self.motor.resistance(self.winding_c), self.volts,
+            self._brake_ohm if self.brake_on else None, self._diode_v, self.capacitance_f,
+            logic_a if self.logic_on and self._logic_from_bus else 0.0,
+        )  # fmt: skip
 
     def resistance_n(self, speed_mps: float, normal_n: float) -> float:
         """The force along +x it takes to hold the belt at a steady speed with the motor's
         circuit as it is now (negative where the drive itself pushes harder)."""
-        a_motor, b_motor, _, _ = self._motor_terms()
-        return self.drag_n(speed_mps, normal_n) + b_motor * speed_mps - a_motor
+        t = self._terms(self.circuit)
+        return self.drag_n(speed_mps, normal_n) + t.b * speed_mps - t.a
+
+    def damping_n_per_mps(self) -> float:
+        """The belt's resistance per m/s of speed with the circuit as it is now (a driving
+        speed loop holds the belt far harder than this: it is for a belt left alone)."""
+        return self._viscous + self._terms(self.circuit).b
 
     def incline_at(self, x_m: float) -> float:
         return self.incline_pct
@@ -148,42 +165,40 @@ class MotorizedTreadmill(BeltTrain):
     def refresh(self, accel: float) -> None:
         """Outputs after a discrete change, before time moves on."""
         self.accel = accel
-        circuit = self.circuit
-        engaged = circuit == DRIVEN or circuit == BRAKE
-        self.current_a = (self._volts() - self._k * self.v) / self._r if engaged else 0.0
-
-    def _volts(self) -> float:
-        return self.volts if self.circuit == DRIVEN else 0.0
+        self.current_a = drive.current(
+            self.circuit, self._t, self._k, self._diode_v, self.capacitance_f, self.v, accel
+        )
 
     def advance(
         self, h: float, v1: float, accel: float, int_v: float, int_v2: float, walker_work: float
     ) -> None:
         """Book a solved sub-step of h seconds (after `belt_terms`): the belt's new speed and
         acceleration, the exact ∫v dt and ∫v² dt, and the walker's work on the belt."""
-        k = self._k
-        ra, r = self._ra, self._r
-        circuit = self.circuit
-        volts = self._volts()
+        circuit, t, k, c = self.circuit, self._t, self._k, self.capacitance_f
+        v0 = self.v
         self.book(v1, accel, int_v, int_v2, walker_work)
-
         # the motor's energy over the sub-step, from the exact integrals
-        if circuit == DRIVEN or circuit == BRAKE:
-            # i = (V − k v)/R:  ∫R i² = (V²h − 2Vk∫v + k²∫v²)/R
-            heat = (volts * volts * h - 2.0 * volts * k * int_v + k * k * int_v2) / r
-            drive_in = volts * (volts * h - k * int_v) / r  # ∫V i, from the bus
-            copper = heat * ra / r
-            self.w_copper += copper
-            self.w_brake += heat - copper
-            self.current_a = (volts - k * v1) / r
-        else:
-            copper = drive_in = 0.0
-            self.current_a = 0.0
+        books = drive.book(circuit, t, k, self._diode_v, c, h, v0, v1, int_v, int_v2)
+        copper = books.copper
+        self.w_copper += copper
+        self.w_brake += books.brake
+        self.w_diode += books.diode
+        self.current_a = drive.current(circuit, t, k, self._diode_v, c, v1, accel)
 
         # DC bus: held from below by the rectified mains while powered, clamped from above by
-        # a brake chopper if fitted; the bookkeeping is exact, the clamp instant is the step end
-        logic_j = self._logic_w * h if self.logic_on else 0.0
-        e_bus = self.bus_energy_j - drive_in - logic_j
-        self.w_logic += logic_j
+        # a brake chopper if fitted; the bookkeeping is exact, the clamp instant is the step
+        # end. Back-fed, the armature's EMF holds it (and feeds the logic).
+        if books.bus_v is not None:
+            e_bus = self._energy(books.bus_v)
+            self.w_logic += books.logic
+            self.w_backfed += e_bus - self.bus_energy_j + books.logic
+        else:
+            logic_j = self._logic_w * h if self.logic_on else 0.0
+            self.w_logic += logic_j
+            if not self._logic_from_bus:
+                self.w_mains += logic_j
+                logic_j = 0.0
+            e_bus = self.bus_energy_j - books.from_bus - logic_j
         if self.mains_on and e_bus < self.bus_floor_j:
             self.w_mains += self.bus_floor_j - e_bus
             e_bus = self.bus_floor_j
@@ -191,8 +206,8 @@ class MotorizedTreadmill(BeltTrain):
             self.w_brake += e_bus - self.bus_clamp_j
             e_bus = self.bus_clamp_j
         if e_bus != self.bus_energy_j:
-            self.bus_energy_j = e_bus
-            self.bus_voltage_v = math.sqrt(2.0 * self.bus_energy_j / self.capacitance_f)
+            self.bus_energy_j = max(e_bus, 0.0)
+            self.bus_voltage_v = math.sqrt(2.0 * self.bus_energy_j / c)
 
         if self.incline_pct != self.target_incline_pct and self.drive_ready:
             travel = self._incline_rate * h
@@ -214,9 +229,28 @@ class MotorizedTreadmill(BeltTrain):
         trip = self._trip_v
         bus_v = self.bus_voltage_v
         overvoltage = bus_v - trip if trip and not self.latched else NEVER
-        brownout = self._brownout_v - bus_v if self.logic_on else NEVER
-        wake = bus_v - self.wake_v if not self.logic_on else NEVER
-        return (zero, stopped, conduction, overvoltage, brownout, wake)
+        on_bus = self._logic_from_bus
+        brownout = self._brownout_v - bus_v if on_bus and self.logic_on else NEVER
+        wake = bus_v - self.wake_v if on_bus and not self.logic_on else NEVER
+        return (zero, stopped, conduction, self._diode_crossing(), overvoltage, brownout, wake)
+
+    def _diode_crossing(self) -> float:
+        """A bridge diode starting (the EMF past the bus, or reversed past the drop) or
+        stopping (no more current into the bus; the reverse EMF back within the drop)."""
+        circuit, k, v = self.circuit, self._k, self.v
+        if circuit == BACKFEED:
+            return -drive.backfeed_bus_current(self._t, k, self.capacitance_f, self.accel)
+        if circuit == FREEWHEEL:
+            return k * v + self._diode_v
+        if self.wired and (circuit == OPEN or circuit == BRAKE):
+            return max(self._backfeed_margin(), -k * v - self._diode_v)
+        return NEVER
+
+    def _backfeed_margin(self) -> float:
+        """How far the EMF (through a brake divider, if one is across the armature) is past
+        what it takes to drive current into the bus."""
+        t = self._terms(BACKFEED)
+        return drive.backfeed_bus_v(t, self._k, self._diode_v, self.v) - self.bus_voltage_v
 
     def signals(self) -> tuple[float, ...]:
         v = self.v
@@ -233,7 +267,27 @@ class MotorizedTreadmill(BeltTrain):
             self.incline_pct,
             v - self.v_ref if engaged else 0.0,
             self.winding_c,
+            self._armature_voltage(),
+            self.w_backfed,
+            abs(v) if self._pushed() else 0.0,
         )
+
+    def _armature_voltage(self) -> float:
+        circuit, k, v = self.circuit, self._k, self.v
+        if circuit == DRIVEN:
+            return self.volts
+        if circuit == FREEWHEEL:
+            return -self._diode_v
+        if circuit == BACKFEED:
+            return drive.backfeed_bus_v(self._t, k, self._diode_v, v) + self._diode_v
+        if circuit == BRAKE:
+            return k * v * (self._t.r - self._t.ra) / self._t.r  # the brake divider
+        return k * v  # open: the EMF itself
+
+    def _pushed(self) -> bool:
+        """The belt gaining speed while the drive is not commanding any: pushed."""
+        commanding = self.drive_ready and self.enable_cmd and self.target_mps > 0.0
+        return not commanding and self.v * self.accel > UNCOMMANDED_MPS2
 
     def on_crossing(self, name: str) -> dict:
         if name == "belt.zero":
@@ -243,6 +297,10 @@ class MotorizedTreadmill(BeltTrain):
         if name == "drive.conduction":
             self.circuit = BLOCKED if self.circuit == DRIVEN else DRIVEN
             return {"conducting": self.circuit == DRIVEN}
+        if name == "drive.diode":
+            self._update_circuit()
+            return {"circuit": self.circuit.name.lower(), "bus_voltage_v": self.bus_voltage_v,
+                    "emf_v": self._k * self.v}  # fmt: skip
         if name == "bus.overvoltage":
             self.latched = True
             self._update_circuit()
@@ -266,20 +324,53 @@ class MotorizedTreadmill(BeltTrain):
 
     def _update_circuit(self) -> None:
         """The drive board's loop: what the armature is connected to, and at what voltage."""
-        relay_powered = self.logic_on and not self.contactor_open
-        kind = self.p.relay.kind
-        bridge = self.drive_ready and self.enable_cmd
-        if not relay_powered and kind == "nc_brake":
-            self.circuit = BRAKE
-        elif not bridge or (not relay_powered and kind == "no_series"):
-            self.circuit = OPEN
-        else:
+        relay = self.p.relay
+        if relay.kind == "none" or (self.logic_on and not self.contactor_open):
+            self.wired, self.brake_on = True, False  # hard-wired, or the relay pulled in
+        elif relay.kind == "no_series":
+            self.wired, self.brake_on = False, False
+        else:  # nc_brake, dropped out
+            self.wired, self.brake_on = not relay.changeover, True
+        if self.wired and self.drive_ready and self.enable_cmd:
             self._speed_loop()
             return
+        self.volts = 0.0
+        self.circuit = self._passive_circuit()
+        if self.circuit == BACKFEED:
+            self._charge_bus()
         # bumpless: a later restart ramps from the belt's actual speed
         self.v_ref = max(self.v, 0.0)
         self.integral_v = 0.0
-        self.volts = 0.0
+
+    def _passive_circuit(self) -> Circuit:
+        """With the bridge not switching: what conducts, by the EMF."""
+        if self.wired:
+            if self._backfeed_margin() > 0.0:
+                return BACKFEED
+            if self._k * self.v + self._diode_v < 0.0:
+                return FREEWHEEL
+        return BRAKE if self.brake_on else OPEN
+
+    def _charge_bus(self) -> None:
+        """A diode starting to conduct with the bus below what the EMF holds (the relay just
+        pulled in, or the brake just dropped off): the capacitor charges in about Ra·C, an
+        impulse on the belt's time scale. Booked as one: the belt gives the charge's
+        momentum k·ΔQ, the bus its energy, the diode V_d·ΔQ, the armature the rest."""
+        t = self._terms(BACKFEED)
+        k, c = self._k, self.capacitance_f
+        target = drive.backfeed_bus_v(t, k, self._diode_v, self.v)
+        if target <= self.bus_voltage_v:
+            return
+        charge = c * (target - self.bus_voltage_v)
+        v1 = self.v - k * charge / self.m_eq
+        kinetic_j = 0.5 * self.m_eq * (self.v * self.v - v1 * v1)
+        bus_j = self._energy(target) - self.bus_energy_j
+        diode_j = self._diode_v * charge
+        self.v = v1
+        self.bus_energy_j, self.bus_voltage_v = self._energy(target), target
+        self.w_backfed += bus_j
+        self.w_diode += diode_j
+        self.w_copper += kinetic_j - bus_j - diode_j
 
     def _speed_loop(self) -> None:
         d = self.p.drive
@@ -320,10 +411,14 @@ class MotorizedTreadmill(BeltTrain):
     def lose_power(self) -> None:
         self.mains_on = False
         self.latched = True
+        if not self._logic_from_bus:
+            self.logic_on = False
         self._update_circuit()
 
     def restore_power(self) -> None:
         self.mains_on = True
+        if not self._logic_from_bus:
+            self.logic_on = True
 
     def manual_reset(self) -> bool:
         """Clip back in and the reset pressed: the drive may run again if powered. Refused

@@ -39,6 +39,7 @@ class Drive(StrictModel):
     ramp_accel_mps2: Positive
     ramp_decel_mps2: Positive
     max_speed_mps: Positive
+    diode_drop_v: NonNegative = 1.0  # the bridge's body and freewheel diodes, forward
 
 
 LOGIC_WAKE_PER_BROWNOUT = 1.2  # the logic rail wakes 20 % above its brown-out (unsourced)
@@ -50,6 +51,7 @@ class Bus(StrictModel):
     capacitor_rating_v: Positive
     logic_power_w: NonNegative  # control board and relay coil, drawn from the bus
     brownout_v: Positive  # the logic rail drops below this bus voltage
+    logic_supply: Literal["bus", "mains"] = "bus"  # mains: its own supply, never back-fed
     brake_resistor_on_v: Positive | None = None  # a brake chopper clamps the bus here
     overvoltage_trip_v: Positive | None = None  # the drive disables its bridge here
 
@@ -69,19 +71,19 @@ class Bus(StrictModel):
 
 
 class Relay(StrictModel):
+    """none: the armature hard-wired to the bridge; no_series: in series with it, open while
+    its coil (on the logic rail) is unpowered; nc_brake: puts brake_resistance_ohm (0: a
+    short) across the armature while unpowered, and with changeover also disconnects the
+    bridge then."""
+
     kind: Literal["none", "no_series", "nc_brake"]
-    changeover: bool = True  # nc_brake: the unpowered relay also disconnects the bridge
-    brake_resistance_ohm: Positive | None = None
+    changeover: bool = True
+    brake_resistance_ohm: NonNegative | None = None
 
     @model_validator(mode="after")
     def _brake_needs_resistance(self) -> Relay:
         if self.kind == "nc_brake" and self.brake_resistance_ohm is None:
             raise ValueError("an nc_brake relay needs brake_resistance_ohm")
-        if self.kind == "nc_brake" and not self.changeover:
-            raise ValueError(
-                "an nc_brake relay without changeover (armature left on the bridge while "
-                "braking) is not modelled yet: it arrives with the deadmill electrics"
-            )
         return self
 
 
@@ -114,6 +116,7 @@ class Thermal(StrictModel):
     frame_to_air_w_per_k: Positive  # at standstill
     frame_to_air_w_per_k_per_mps: NonNegative  # extra cooling per m/s of belt (the fan)
     ambient_c: float = 20.0
+    max_winding_c: Positive = 130.0  # the insulation's limit (thermal class B)
 
 
 class Rails(StrictModel):
@@ -167,6 +170,9 @@ class SpeedSourceParams(Frame):
 
 class MotorizedParams(Frame):
     kind: Literal["motorized"]
+    # "off": unplugged long before the run: the bus discharged, the logic off, the drive
+    # latched off until power comes back and the reset is pressed
+    mains: Literal["on", "off"] = "on"
     belt: Belt
     motor: Motor
     drive: Drive

@@ -138,13 +138,14 @@ class GaitWalker:
         self.t_ankle, self.t_step = ticks(lat.ankle_s), ticks(lat.step_s)
         self.t_place, self.t_hand = ticks(lat.foot_placement_s), ticks(lat.handrail_reach_s)
         self.t_min_step = ticks(profile.recovery_step.min_step_time_s)
+        self.support = RAILS if spec.start == "side_rails" else BELT
+        self.belt_yield = 0.0  # m / m_eq of a belt its own push moves (0: held, or ground)
         self.set_incline(0.0, 1.0)
 
         # state
         self.X = self.A = spec.position_m
         self.U = 0.0
         self.p = 0.0
-        self.support = RAILS if spec.start == "side_rails" else BELT
         self.mode = WALKING if spec.start == "walking" else STANDING
         self.hands = spec.hands if spec.hands is not None else (
             2 if profile.handrail.habit == "holds" else 0)  # fmt: skip
@@ -189,8 +190,17 @@ class GaitWalker:
     def set_incline(self, sin_t: float, cos_t: float) -> None:
         self.sin_t = sin_t
         self.omega2 = G_MPS2 * cos_t / self.pendulum_m
-        self.omega = math.sqrt(self.omega2)
         self.k_foot = self.mass * self.omega2  # foot force per metre of lean
+        self._set_rate()
+
+    def _set_rate(self) -> None:
+        """The rate the walker plans with: the pendulum's relative to its support. On a belt
+        its own push moves (`belt_yield` = m / m_eq) the foot's force drives the belt back
+        under it: ÿ = ω0²·(1 + m/m_eq)·y + …, so its XCoM and steps go by that faster rate
+        (the offsets c/ω0² where it stands still are unchanged). Planning with ω0 there, the
+        walker misjudged every step on a light belt and drifted into the console."""
+        yielding = self.belt_yield if self.support == BELT else 0.0
+        self.omega = math.sqrt(self.omega2 * (1.0 + yielding))
 
     def balance_on_slope(self) -> None:
         """At the start: the stance ankle where the pendulum is at rest on this slope,
@@ -371,6 +381,7 @@ class GaitWalker:
         self.rails = rails
         pace = self.pace
         if pace is not None:
+            self._feel_belt()
             kernel.record("walker.pace", belt_mps=pace.belt_mps, by=pace.by,
                           capacity_n=pace.capacity_n)  # fmt: skip
         kernel.process(self._posture_loop())
@@ -439,6 +450,7 @@ class GaitWalker:
         dt = 0.0 if self._paced_at is None else seconds(now - self._paced_at)
         self._paced_at = now
         pace = self.pace
+        self._feel_belt()
         weight_along = self.weight_on_slope_n or self.mass * G_MPS2 * self.sin_t
         drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along)
         if pace.by == "hands":
@@ -447,6 +459,14 @@ class GaitWalker:
             spot = pace.curve.position_for_sin(drive / pace.weight_n)
             margin = PACE_DECK_MARGIN_M
             self.target_x = min(max(spot, margin), self.deck_length_m - margin)
+
+    def _feel_belt(self) -> None:
+        """Pacing with its hands, how far its own push moves the belt (`belt_yield`). On
+        the curve it plans with ω0: there the yielding rate made its walk to the spot that
+        sets the speed overshoot, a ~10 s oscillation that grew."""
+        if self.pace.by == "hands":
+            self.belt_yield = self.pace.yield_ratio(self.mass, math.sqrt(self.omega2))
+            self._set_rate()
 
     def _stride_belt_speed(self) -> float:
         """The belt's speed now as a walker that drives it feels it: its mean over the last
@@ -764,6 +784,7 @@ class GaitWalker:
         """From the side rails onto the moving belt: the foot meets the belt's speed."""
         if self.coupled and self.support == RAILS:
             self.support = BELT
+            self._set_rate()
             self.mode = WALKING
             self._open_episode(self.kernel.now, "stepping on")
             self.perturbed(self._belt_speed())  # the foot meets the belt's speed at once

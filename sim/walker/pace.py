@@ -15,14 +15,20 @@ time constant τ = PACE_TIME_S (k_p = 2·m_eq/τ, k_i = m_eq/τ²), whatever the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
+from sim.treadmills.belt import STOPPED_SPEED_MPS
 from sim.treadmills.curved import DeckCurve
 from sim.walker.profile import Push
 
 # unsourced: about the time in which the walker brings the belt to its pace; slower when it
 # must walk to a new spot on the curve first (shorter made it overshoot, or fall, in trials)
 PACE_TIME_S = {"hands": 4.0, "position": 8.0}
+# unsourced: a walker leaning into a belt that will not move adds push at least this fast
+# (per second, as a share of its weight), as into a sled; the PI rule alone, sized for a
+# moving belt, took ~40 s to break a stuck one free
+BREAKAWAY_PER_WEIGHT_S = 0.05
 
 
 class Pace:
@@ -35,6 +41,7 @@ class Pace:
         weight_n: float,
         push: Push,
         belt_mass_kg: float,
+        belt_damping: Callable[[], float],
         by: Literal["hands", "position"],
         curve: DeckCurve | None = None,
     ):
@@ -43,6 +50,8 @@ class Pace:
         self.push = push
         self.by = by
         self.curve = curve
+        self.belt_mass_kg = belt_mass_kg
+        self.belt_damping = belt_damping  # N per m/s, in the belt's present state
         tau = PACE_TIME_S[by]
         self.gain_n_per_mps = 2.0 * belt_mass_kg / tau
         self.integral_n_per_m = belt_mass_kg / tau**2
@@ -60,8 +69,18 @@ class Pace:
         centre = weight_along_n if self.by == "hands" else 0.0
         lo, hi = centre - cap, centre + cap
         integral = self.integral_n + self.integral_n_per_m * error * dt_s
+        if abs(felt_mps) < STOPPED_SPEED_MPS:  # a belt that will not move: lean into it
+            step = BREAKAWAY_PER_WEIGHT_S * self.weight_n * dt_s
+            integral = max(integral, self.integral_n + step) if error > 0 else integral
+            integral = min(integral, self.integral_n - step) if error < 0 else integral
         self.integral_n = min(max(integral, lo), hi)
         return min(max(self.integral_n + self.gain_n_per_mps * error, lo), hi)
+
+    def yield_ratio(self, walker_kg: float, omega0: float) -> float:
+        """How far the walker's own push moves the belt: m / (m_eq + b/ω0), the belt's
+        heft at the gait's rate, its damping (an eddy brake, a shorted motor) counted as
+        the mass it resists like."""
+        return walker_kg / (self.belt_mass_kg + self.belt_damping() / omega0)
 
     def needed_n(self, resistance_n: float, free_n: float) -> float:
         """The force the walker must add by effort to hold its intended speed, against the
