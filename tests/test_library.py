@@ -31,7 +31,11 @@ def test_library_scenario_verdicts_match_expectations(item):
     for run in result.runs:
         energy = run.energy_j
         scale = sum(abs(v) for k, v in energy.items() if k != "residual") + 1.0
-        assert abs(energy["residual"]) < 1e-6 * scale
+        # exact books, except where a bus was back-fed: its quasi-static capacitor leaves
+        # a residual of order Ra·C (sim.treadmills.drive), held to the 0.5 % the issue sets
+        backfed = run.trace.get("backfed_energy_j")
+        tolerance = 5e-3 if backfed is not None and backfed[-1] > 0.0 else 1e-6
+        assert abs(energy["residual"]) < tolerance * scale
 
 
 def test_same_seed_gives_byte_identical_result_json(tmp_path):

@@ -168,7 +168,7 @@ def _schedule_action(run: Run, action: s.Action) -> None:
     kernel, rig, tm, console = run.kernel, run.rig, run.treadmill, run.console
 
     def set_speed(a: s.SetSpeed) -> None:
-        if not rig.servo:
+        if not rig.servo and getattr(tm.p, "dyno", None) is None:
             console.speed_mps = a.mps
             kernel.record("user.set_speed", speed_mps=a.mps)
         elif a.after_foot_contact_s is None:

@@ -178,6 +178,8 @@ def starting_position_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str
 
 def _pace_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str | None:
     """Why this walker cannot walk the way it says on this treadmill, if it cannot."""
+    if getattr(treadmill, "dyno", None) is not None:
+        return "a dyno drives the belt alone, as a lab measures a deadmill: no [walker]"
     if not isinstance(walker, GaitWalkerSpec):
         if isinstance(treadmill, UNPOWERED_SPECS):
             return 'the walker drives this belt: it needs model = "gait" (the minimal one cannot)'
@@ -313,7 +315,9 @@ class Scenario(StrictModel):
     def _within_run(cls, timeline: list, info: ValidationInfo) -> list:
         duration = info.data.get("duration_s")
         walker = info.data.get("walker")
-        servo = isinstance(info.data.get("treadmill"), SpeedSourceSpec)
+        treadmill = info.data.get("treadmill")
+        servo = isinstance(treadmill, SpeedSourceSpec)
+        dyno = getattr(treadmill, "dyno", None)  # set-points drive the dynamometer
         for i, a in enumerate(timeline):
             if duration is not None and a.at_s >= duration:
                 raise ValueError(f"[{i}] at {a.at_s} s is not before duration_s = {duration}")
@@ -329,7 +333,7 @@ class Scenario(StrictModel):
                     f"[{i}] {a.action}: the walker drives this belt; it has no such input "
                     "(its incline is a fixed setting: treadmill.incline_pct)"
                 )
-            if isinstance(a, SetSpeed) and not servo:
+            if isinstance(a, SetSpeed) and not servo and dyno is None:
                 if a.accel_mps2 is not None or a.after_foot_contact_s is not None:
                     raise ValueError(
                         f"[{i}] accel_mps2 and after_foot_contact_s are for a speed_source "
@@ -337,8 +341,8 @@ class Scenario(StrictModel):
                     )
                 if a.mps < 0.0:
                     raise ValueError(f"[{i}] a motorized belt's speed must be >= 0")
-            if isinstance(a, SetSpeed) and servo:
-                _within_servo(i, a, info.data["treadmill"].servo)
+            if isinstance(a, SetSpeed) and (servo or dyno):
+                _within_servo(i, a, treadmill.servo if servo else dyno)
             timed = isinstance(a, SetSpeed) and a.after_foot_contact_s is not None
             if timed and not isinstance(walker, GaitWalkerSpec):
                 raise ValueError(f"[{i}] after_foot_contact_s needs a gait walker")
@@ -357,6 +361,11 @@ class Scenario(StrictModel):
                 need = REGISTRY[name].unmet_need(info.data["walker"])
                 if need:
                     raise ValueError(need)
+        treadmill = info.data.get("treadmill")
+        if treadmill is not None and not isinstance(treadmill, MotorizedSpec):
+            drive = sorted(name for name in checks if REGISTRY[name].needs_drive)
+            if drive:
+                raise ValueError(f"{', '.join(drive)}: a {treadmill.kind} treadmill has no drive")
         return checks
 
     @field_validator("expect_fail")

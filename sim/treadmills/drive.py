@@ -18,6 +18,9 @@ its closed form, and the energy terms follow from the exact ∫v dt and ∫v² d
   dropped Ra·C·dv/dt term leaves an energy residual of order Ra·C·k·∫a·i dt (mJ).
 - FREEWHEEL: the belt pushed the wrong way: the reverse EMF shorts through the lower diode,
   i = (k·v + V_diode) / Ra.
+- INVERTER: a vfd running an induction motor: F = K·(v_sync − v) (slip), or ± its torque
+  limit. The bus gives F·v_sync (the air-gap power), the rotor loses F·(v_sync − v): over-
+  driven (v > v_sync) it regenerates into the bus. With the inverter off: OPEN, no EMF.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Circuit(enum.IntEnum):
     BRAKE = 3
     BACKFEED = 4
     FREEWHEEL = 5
+    INVERTER = 6
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Terms:
     rho: float = 1.0  # BACKFEED: the brake divider R_b / (R_b + Ra)
     logic_a: float = 0.0  # BACKFEED: the logic rail's draw
     brake_ohm: float = 0.0  # BACKFEED: a brake resistor in parallel (0: none)
+    bus_v: float = 1.0  # INVERTER: the bus voltage, for its DC-link current
 
 
 def terms(
@@ -77,6 +82,16 @@ def terms(
     return Terms(ra=ra, r=ra)
 
 
+def inverter_terms(
+    sync_mps: float, slip_n_per_mps: float, limit_n: float | None, bus_v: float
+) -> Terms:
+    """An inverter's force terms: slip, or held at limit_n (signed) at its torque limit.
+    `volts` carries the synchronous speed for the books."""
+    if limit_n is not None:
+        return Terms(limit_n, 0.0, volts=sync_mps, bus_v=bus_v)
+    return Terms(slip_n_per_mps * sync_mps, slip_n_per_mps, volts=sync_mps, bus_v=bus_v)
+
+
 def current(
     circuit: Circuit,
     t: Terms,
@@ -89,6 +104,8 @@ def current(
     """The armature current in the motoring sense: the motor's force on the belt / k."""
     if circuit in (Circuit.DRIVEN, Circuit.BRAKE):
         return (t.volts - k * v) / t.r
+    if circuit == Circuit.INVERTER:  # the DC-link current: the air-gap power over the bus
+        return (t.a - t.b * v) * t.volts / max(t.bus_v, 1.0)
     if circuit == Circuit.FREEWHEEL:
         return -(k * v + diode_v) / t.ra
     if circuit == Circuit.BACKFEED:
@@ -129,6 +146,10 @@ def book(
         copper = heat * t.ra / t.r
         return Books(copper=copper, brake=heat - copper,
                      from_bus=volts * (volts * h - k * int_v) / t.r)  # fmt: skip
+    if circuit == Circuit.INVERTER:  # F = a − b·v: ∫F·v_sync from the bus, ∫F·(v_sync − v) lost
+        force_j = t.a * h - t.b * int_v
+        from_bus = t.volts * force_j
+        return Books(copper=from_bus - (t.a * int_v - t.b * int_v2), from_bus=from_bus)
     if circuit == Circuit.FREEWHEEL:
         copper = (k * k * int_v2 + 2.0 * k * diode_v * int_v + diode_v * diode_v * h) / t.ra
         diode = -diode_v * (k * int_v + diode_v * h) / t.ra

@@ -25,10 +25,11 @@ from sim.treadmills.belt import NEVER, BeltTrain
 from sim.treadmills.drive import Circuit
 from sim.treadmills.motor import PmdcMotor
 from sim.treadmills.params import LOGIC_WAKE_PER_BROWNOUT, MotorizedParams
+from sim.treadmills.speed_source import ramp_end, ramp_to
 from sim.treadmills.thermal import thermal_step
 
 OPEN, DRIVEN, BLOCKED, BRAKE = Circuit.OPEN, Circuit.DRIVEN, Circuit.BLOCKED, Circuit.BRAKE
-BACKFEED, FREEWHEEL = Circuit.BACKFEED, Circuit.FREEWHEEL
+BACKFEED, FREEWHEEL, INVERTER = Circuit.BACKFEED, Circuit.FREEWHEEL, Circuit.INVERTER
 UNCOMMANDED_MPS2 = 1e-9  # a belt gaining speed faster than this is being pushed
 
 
@@ -37,18 +38,20 @@ class MotorizedTreadmill(BeltTrain):
         "belt_speed_mps", "drive_reference_mps", "target_speed_mps", "belt_accel_mps2",
         "belt_decel_mps2", "belt_position_m", "motor_current_a", "bus_voltage_v", "incline_pct",
         "overspeed_mps", "winding_temp_c", "armature_voltage_v", "backfed_energy_j",
-        "uncommanded_speed_mps",
+        "uncommanded_speed_mps", "dyno_force_n",
     )  # fmt: skip
     crossing_names = (
         "belt.zero", "belt.stopped", "drive.conduction", "drive.diode", "bus.overvoltage",
-        "bus.brownout", "bus.wake",
+        "bus.brownout", "bus.wake", "dyno.ramp_end",
     )  # fmt: skip
 
     def __init__(self, p: MotorizedParams):
         super().__init__(p.belt)
         self.p = p
         self.length_m = p.deck.length_m
-        self.motor = PmdcMotor(p.motor)
+        self.motor = PmdcMotor(p.motor) if p.motor else None  # None: a vfd's induction motor
+        self.induction = p.induction
+        self.torque_limit_n: float | None = None  # an inverter at its limit: the force, signed
         self.loop_ticks = ticks(p.drive.loop_period_s)
         self.two_quadrant = p.drive.circuit == "two_quadrant"
         self.capacitance_f = p.bus.capacitance_f
@@ -58,7 +61,7 @@ class MotorizedTreadmill(BeltTrain):
         )
         self.wake_v = p.bus.brownout_v * LOGIC_WAKE_PER_BROWNOUT
         # parameters the sub-step reads, as plain attributes (it runs ~100 times a second)
-        self._k = self.motor.k
+        self._k = self.motor.k if self.motor else 0.0  # an induction motor has no EMF
         self._brake_ohm = p.relay.brake_resistance_ohm
         self._diode_v = p.drive.diode_drop_v
         self._logic_from_bus = p.bus.logic_supply == "bus"
@@ -95,7 +98,9 @@ class MotorizedTreadmill(BeltTrain):
         # energy (J) beyond the belt train's: drawn from mains, and where it went
         self.w_mains = self.w_copper = self.w_brake = self.w_logic = self.w_diode = 0.0
         self.w_backfed = 0.0  # into the bus through the bridge's diodes from the armature
-        self._t = drive.Terms(ra=self.motor.resistance(self.winding_c))
+        # a lab dynamometer holding the belt to a speed profile (`p.dyno`), and its work
+        self.dyno_target_mps = self.dyno_accel = self.dyno_force_n = self.w_dyno = 0.0
+        self._t = drive.Terms(ra=self._ra())
         if not powered:
             self._update_circuit()
 
@@ -108,12 +113,13 @@ class MotorizedTreadmill(BeltTrain):
         every loss + what the bus and the belt train stored. The residual closes it."""
         bus_gain = self.bus_energy_j - self.bus_initial_j
         kinetic = self.kinetic_energy_j
-        supplied = self.w_walker + self.w_mains
+        supplied = self.w_walker + self.w_mains + self.w_dyno
         used = (self.w_drag + self.w_copper + self.w_brake + self.w_diode + self.w_logic
                 + bus_gain + kinetic)  # fmt: skip
         return {
             "walker_on_belt": self.w_walker,
             "mains": self.w_mains,
+            "dyno": self.w_dyno,
             "deck_drag": self.w_drag,
             "motor_copper": self.w_copper,
             "brake_resistor": self.w_brake,
@@ -139,11 +145,50 @@ class MotorizedTreadmill(BeltTrain):
         a, b, m_eq = self.resolve(t.a, t.b, f_walker, normal_n)
         return a, b, m_eq + t.m
 
+    def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
+        if self.p.dyno is None:
+            super().step(h_ticks, f_walker, m_add, normal_n)
+        else:
+            self._dyno_step(h_ticks)
+
+    def _dyno_step(self, h_ticks: int) -> None:
+        """The belt follows the dynamometer's ramp; the dyno gives whatever force that
+        takes: F = (m_eq + m_motor)·a + F_drag(v) − (a_motor − b_motor·v)."""
+        self.belt_terms(0.0, 0.0)  # the circuit's terms and the deck drag
+        a, v0 = self.dyno_accel, self.v
+        self.moving = (v0 > 0.0) - (v0 < 0.0) or (a > 0.0) - (a < 0.0)
+        t, f_c = self._t, self.moving * self.f_coulomb
+        if h_ticks:
+            h = h_ticks * 1e-6
+            v1 = v0 + a * h
+            int_v = v0 * h + 0.5 * a * h * h
+            int_v2 = v0 * v0 * h + v0 * a * h * h + a * a * h * h * h / 3.0
+            self.w_dyno += ((self.m_eq + t.m) * a + f_c - t.a) * int_v + (
+                self._viscous + t.b) * int_v2  # fmt: skip
+            self.advance(h, v1, a, int_v, int_v2, 0.0)
+        else:
+            self.refresh(a)
+        v = self.v
+        self.dyno_force_n = (self.m_eq + t.m) * a + f_c + (self._viscous + t.b) * v - t.a
+
+    def prescribe(self, target_mps: float, accel_mps2: float | None) -> dict:
+        """The dynamometer's new set-point, reached at accel_mps2 (its default if None)."""
+        self.dyno_target_mps, self.dyno_accel = ramp_to(self.p.dyno, self.v, target_mps, accel_mps2)
+        return {"from_mps": self.v, "to_mps": self.dyno_target_mps,
+                "accel_mps2": self.dyno_accel}  # fmt: skip
+
+    def _ra(self) -> float:
+        """The PMDC armature's resistance at the winding's temperature (1 Ω for a vfd)."""
+        return self.motor.resistance(self.winding_c) if self.motor else 1.0
+
     def _terms(self, circuit: Circuit) -> drive.Terms:
         """The motor's force terms in a circuit state, as the armature is wired now."""
+        if circuit == INVERTER:
+            return drive.inverter_terms(self.v_ref, self.induction.slip_n_per_mps,
+                                        self.torque_limit_n, self.bus_voltage_v)  # fmt: skip
         logic_a = self._logic_w / max(self.bus_voltage_v, 1.0)  # 1 V: a floor for a flat bus
         return drive.terms(
-            circuit, self._k, self.motor.resistance(self.winding_c), self.volts,
+            circuit, self._k, self._ra(), self.volts,
             self._brake_ohm if self.brake_on else None, self._diode_v, self.capacitance_f,
             logic_a if self.logic_on and self._logic_from_bus else 0.0,
         )  # fmt: skip
@@ -224,6 +269,10 @@ class MotorizedTreadmill(BeltTrain):
             conduction = self._k * v - self.volts
         elif self.circuit == BLOCKED:
             conduction = self.volts - self._k * v
+        elif self.circuit == INVERTER:  # reaching its torque limit, or leaving it
+            m = self.induction
+            over = abs(m.slip_n_per_mps * (self.v_ref - v)) - m.force_limit_n
+            conduction = over if self.torque_limit_n is None else -over
         else:
             conduction = NEVER
         trip = self._trip_v
@@ -232,7 +281,9 @@ class MotorizedTreadmill(BeltTrain):
         on_bus = self._logic_from_bus
         brownout = self._brownout_v - bus_v if on_bus and self.logic_on else NEVER
         wake = bus_v - self.wake_v if on_bus and not self.logic_on else NEVER
-        return (zero, stopped, conduction, self._diode_crossing(), overvoltage, brownout, wake)
+        dyno = ramp_end(v, self.dyno_target_mps, self.dyno_accel) if self.p.dyno else NEVER
+        return (zero, stopped, conduction, self._diode_crossing(), overvoltage, brownout, wake,
+                dyno)  # fmt: skip
 
     def _diode_crossing(self) -> float:
         """A bridge diode starting (the EMF past the bus, or reversed past the drop) or
@@ -254,7 +305,7 @@ class MotorizedTreadmill(BeltTrain):
 
     def signals(self) -> tuple[float, ...]:
         v = self.v
-        engaged = self.circuit == DRIVEN or self.circuit == BLOCKED
+        engaged = self.circuit in (DRIVEN, BLOCKED, INVERTER)
         return (
             v,
             self.v_ref,
@@ -270,6 +321,7 @@ class MotorizedTreadmill(BeltTrain):
             self._armature_voltage(),
             self.w_backfed,
             abs(v) if self._pushed() else 0.0,
+            self.dyno_force_n,
         )
 
     def _armature_voltage(self) -> float:
@@ -295,8 +347,16 @@ class MotorizedTreadmill(BeltTrain):
         if name == "belt.stopped":
             return {"belt_position_m": self.s}
         if name == "drive.conduction":
+            if self.circuit == INVERTER:  # onto its torque limit, or off it
+                self._set_torque_limit(not self.torque_limit_n)
+                return {"torque_limited": self.torque_limit_n is not None}
             self.circuit = BLOCKED if self.circuit == DRIVEN else DRIVEN
             return {"conducting": self.circuit == DRIVEN}
+        if name == "dyno.ramp_end":  # it ends exactly on its set-point (within one tick)
+            target = self.dyno_target_mps
+            self.w_dyno += 0.5 * self.m_eq * (target * target - self.v * self.v)
+            self.v, self.dyno_accel = target, 0.0
+            return {"belt_speed_mps": target, "belt_position_m": self.s}
         if name == "drive.diode":
             self._update_circuit()
             return {"circuit": self.circuit.name.lower(), "bus_voltage_v": self.bus_voltage_v,
@@ -345,11 +405,19 @@ class MotorizedTreadmill(BeltTrain):
     def _passive_circuit(self) -> Circuit:
         """With the bridge not switching: what conducts, by the EMF."""
         if self.wired:
-            if self._backfeed_margin() > 0.0:
+            if self._backfeed_margin() > 0.0 or self._still_backfeeding():
                 return BACKFEED
             if self._k * self.v + self._diode_v < 0.0:
                 return FREEWHEEL
         return BRAKE if self.brake_on else OPEN
+
+    def _still_backfeeding(self) -> bool:
+        """Conducting into the bus, it goes on while current flows (its end is a crossing):
+        re-deciding at a loop boundary from a bus equal to the EMF to rounding would not."""
+        if self.circuit != BACKFEED:
+            return False
+        t = self._terms(BACKFEED)
+        return drive.backfeed_bus_current(t, self._k, self.capacitance_f, self.accel) > 0.0
 
     def _charge_bus(self) -> None:
         """A diode starting to conduct with the bus below what the EMF holds (the relay just
@@ -362,15 +430,19 @@ class MotorizedTreadmill(BeltTrain):
         if target <= self.bus_voltage_v:
             return
         charge = c * (target - self.bus_voltage_v)
-        v1 = self.v - k * charge / self.m_eq
-        kinetic_j = 0.5 * self.m_eq * (self.v * self.v - v1 * v1)
+        if self.p.dyno is None:
+            v1 = self.v - k * charge / self.m_eq
+            given_j = 0.5 * self.m_eq * (self.v * self.v - v1 * v1)
+            self.v = v1
+        else:  # the dynamometer holds the speed: it gives the charge's work, k·ΔQ·v
+            given_j = k * charge * self.v
+            self.w_dyno += given_j
         bus_j = self._energy(target) - self.bus_energy_j
         diode_j = self._diode_v * charge
-        self.v = v1
         self.bus_energy_j, self.bus_voltage_v = self._energy(target), target
         self.w_backfed += bus_j
         self.w_diode += diode_j
-        self.w_copper += kinetic_j - bus_j - diode_j
+        self.w_copper += given_j - bus_j - diode_j
 
     def _speed_loop(self) -> None:
         d = self.p.drive
@@ -378,6 +450,11 @@ class MotorizedTreadmill(BeltTrain):
         target = min(max(self.target_mps, 0.0), d.max_speed_mps)
         gap = target - self.v_ref
         self.v_ref += max(-d.ramp_decel_mps2 * period, min(d.ramp_accel_mps2 * period, gap))
+        if self.induction:  # open-loop V/f: the synchronous speed is the ramped reference
+            stopped = target == 0.0 and self.v_ref == 0.0  # ramped down: its output off
+            self.circuit = OPEN if stopped else INVERTER
+            self._set_torque_limit()
+            return
         k = self.motor.k
         ra = self.motor.resistance(self.winding_c)
         emf = k * self.v
@@ -389,6 +466,15 @@ class MotorizedTreadmill(BeltTrain):
             self.integral_v += d.speed_ki_v_per_m * error * period
         self.volts = volts
         self.circuit = DRIVEN if self.two_quadrant or volts > emf else BLOCKED
+
+    def _set_torque_limit(self, limited: bool | None = None) -> None:
+        """The inverter holds its torque limit while the slip would ask for more (limited:
+        decided by its crossing, at the limit itself)."""
+        m = self.induction
+        wanted = m.slip_n_per_mps * (self.v_ref - self.v)
+        if limited is None:
+            limited = abs(wanted) > m.force_limit_n
+        self.torque_limit_n = math.copysign(m.force_limit_n, wanted) if limited else None
 
     # ----------------------------------------------------------------- hardware events
     def command(self, target_mps: float, target_incline_pct: float, enable: bool) -> None:

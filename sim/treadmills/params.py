@@ -29,8 +29,18 @@ class Motor(StrictModel):
     peak_current_a: Positive  # the motor's rated peak armature current
 
 
+class InductionMotor(StrictModel):
+    """An AC induction motor on an inverter (a `vfd` drive), seen from the belt: a force
+    growing with slip below the synchronous speed, up to the drive's torque limit; no
+    magnets, so no EMF with the inverter off."""
+
+    slip_n_per_mps: Positive  # belt force per m/s the belt runs below the synchronous speed
+    force_limit_n: Positive  # the drive's torque limit, at the belt, either way
+    peak_current_a: Positive  # the inverter's DC-link current rating
+
+
 class Drive(StrictModel):
-    circuit: Literal["single_quadrant_chopper", "two_quadrant"]
+    circuit: Literal["single_quadrant_chopper", "two_quadrant", "vfd"]
     max_duty: Fraction
     current_limit_a: Positive
     loop_period_s: Annotated[float, Field(ge=1e-4, le=0.1)]  # the board's own speed loop
@@ -170,17 +180,34 @@ class SpeedSourceParams(Frame):
 
 class MotorizedParams(Frame):
     kind: Literal["motorized"]
+    # a lab dynamometer driving the belt at the timeline's set-points, whatever the motor
+    # does (no walker): the force it needs is the deadmill's resistance, measured
+    dyno: Servo | None = None
     # "off": unplugged long before the run: the bus discharged, the logic off, the drive
     # latched off until power comes back and the reset is pressed
     mains: Literal["on", "off"] = "on"
     belt: Belt
-    motor: Motor
+    motor: Motor | None = None  # a PMDC drive's motor
     drive: Drive
     bus: Bus
     relay: Relay
     clip: Clip
     incline: Incline
     thermal: Thermal
+    induction: InductionMotor | None = None  # a vfd drive's motor (`motor` is the PMDC's)
+
+    @model_validator(mode="after")
+    def _motor_fits_drive(self) -> MotorizedParams:
+        vfd = self.drive.circuit == "vfd"
+        if vfd != (self.induction is not None):
+            raise ValueError("a vfd drive needs [induction] (its motor); a PMDC drive has none")
+        if vfd == (self.motor is not None):
+            raise ValueError("a PMDC drive needs [motor]; a vfd drive's motor is [induction]")
+        return self
+
+    @property
+    def peak_current_a(self) -> float:
+        return self.induction.peak_current_a if self.induction else self.motor.peak_current_a
 
     @model_validator(mode="after")
     def _thermal_step_stable(self) -> MotorizedParams:

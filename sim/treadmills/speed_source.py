@@ -13,7 +13,23 @@ from __future__ import annotations
 import math
 
 from sim.treadmills.belt import NEVER
-from sim.treadmills.params import SpeedSourceParams
+from sim.treadmills.params import Servo, SpeedSourceParams
+
+
+def ramp_to(
+    servo: Servo, v: float, target_mps: float, accel_mps2: float | None
+) -> tuple[float, float]:
+    """A servo's new set-point from speed v: (the target it can reach, the constant
+    acceleration it ramps at: accel_mps2, or its default, within its limits)."""
+    a = servo.default_accel_mps2 if accel_mps2 is None else accel_mps2
+    a = min(abs(a), servo.max_accel_mps2)
+    target = max(-servo.max_speed_mps, min(servo.max_speed_mps, target_mps))
+    return target, (0.0 if target == v else math.copysign(a, target - v))
+
+
+def ramp_end(v: float, target_mps: float, accel_mps2: float) -> float:
+    """Crossing value of a ramp reaching its set-point (NEVER while holding)."""
+    return (v - target_mps) * math.copysign(1.0, accel_mps2) if accel_mps2 else NEVER
 
 
 class SpeedSourceTreadmill:
@@ -55,13 +71,8 @@ class SpeedSourceTreadmill:
     # ----------------------------------------------------------------- profile
     def prescribe(self, target_mps: float, accel_mps2: float | None) -> dict:
         """A new set-point, reached at accel_mps2 (the servo's default if None)."""
-        servo = self.p.servo
-        a = servo.default_accel_mps2 if accel_mps2 is None else accel_mps2
-        a = min(abs(a), servo.max_accel_mps2)
-        target = max(-servo.max_speed_mps, min(servo.max_speed_mps, target_mps))
-        self.target_mps = target
-        self.accel = 0.0 if target == self.v else math.copysign(a, target - self.v)
-        return {"from_mps": self.v, "to_mps": target, "accel_mps2": self.accel}
+        self.target_mps, self.accel = ramp_to(self.p.servo, self.v, target_mps, accel_mps2)
+        return {"from_mps": self.v, "to_mps": self.target_mps, "accel_mps2": self.accel}
 
     # ----------------------------------------------------------------- dynamics
     def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
@@ -89,8 +100,7 @@ class SpeedSourceTreadmill:
         self.servo_force_n = self.m_eq * self.accel - f_walker_n
 
     def crossings(self) -> tuple[float, ...]:
-        a = self.accel
-        return ((self.v - self.target_mps) * math.copysign(1.0, a) if a else NEVER,)
+        return (ramp_end(self.v, self.target_mps, self.accel),)
 
     def on_crossing(self, name: str) -> dict:
         target = self.target_mps  # the ramp ends exactly on its set-point (within one tick)

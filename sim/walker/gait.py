@@ -452,7 +452,8 @@ class GaitWalker:
         pace = self.pace
         self._feel_belt()
         weight_along = self.weight_on_slope_n or self.mass * G_MPS2 * self.sin_t
-        drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along)
+        heft = pace.heft_kg(math.sqrt(self.omega2))
+        drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along, heft)
         if pace.by == "hands":
             self.push(drive - weight_along)
         else:
@@ -465,7 +466,7 @@ class GaitWalker:
         the curve it plans with ω0: there the yielding rate made its walk to the spot that
         sets the speed overshoot, a ~10 s oscillation that grew."""
         if self.pace.by == "hands":
-            self.belt_yield = self.pace.yield_ratio(self.mass, math.sqrt(self.omega2))
+            self.belt_yield = self.mass / self.pace.heft_kg(math.sqrt(self.omega2))
             self._set_rate()
 
     def _stride_belt_speed(self) -> float:

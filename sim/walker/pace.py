@@ -8,9 +8,10 @@ belt), or, on the curved deck, its weight on the slope where it chooses to stand
 the part it adds by effort is at most its push capacity at the belt's speed (the profile's
 force-velocity line): where more is needed the speed settles where capacity meets drag.
 
-The walker feels the belt train's heft: its gains scale with the belt's equivalent mass so
-that, on the belt alone, the loop m_eq·v'' + k_p·v' + k_i·v = … is critically damped with
-time constant τ = PACE_TIME_S (k_p = 2·m_eq/τ, k_i = m_eq/τ²), whatever the treadmill.
+The walker feels the belt's heft M = m_eq + b/ω0 (its damping b, an eddy brake or a motor's
+circuit, counted as the mass it resists like at the gait's rate ω0): its gains scale with
+it so that the loop M·v'' + k_p·v' + k_i·v = … is critically damped with time constant
+τ = PACE_TIME_S (k_p = 2·M/τ, k_i = M/τ²), whatever the treadmill.
 """
 
 from __future__ import annotations
@@ -52,35 +53,33 @@ class Pace:
         self.curve = curve
         self.belt_mass_kg = belt_mass_kg
         self.belt_damping = belt_damping  # N per m/s, in the belt's present state
-        tau = PACE_TIME_S[by]
-        self.gain_n_per_mps = 2.0 * belt_mass_kg / tau
-        self.integral_n_per_m = belt_mass_kg / tau**2
+        self.tau_s = PACE_TIME_S[by]
         self.integral_n: float | None = None  # the drive it has settled on, once started
         self.capacity_n = push.capacity_n(weight_n, belt_mps)  # at the intended speed
 
-    def drive_n(self, felt_mps: float, dt_s: float, weight_along_n: float) -> float:
+    def drive_n(self, felt_mps: float, dt_s: float, weight_along_n: float, heft_kg: float) -> float:
         """The force along +x the walker wants on the belt from now on; weight_along_n: its
-        weight along the slope under its feet now (where it starts from). Within that
-        ± capacity with hands (the weight is free), within ± capacity on the curve."""
+        weight along the slope under its feet now (where it starts from); heft_kg: the
+        belt's (`heft_kg`). Within that ± capacity with hands (the weight is free), within
+        ± capacity on the curve."""
         if self.integral_n is None:
             self.integral_n = weight_along_n
         error = self.belt_mps - felt_mps
         cap = self.push.capacity_n(self.weight_n, felt_mps)
         centre = weight_along_n if self.by == "hands" else 0.0
         lo, hi = centre - cap, centre + cap
-        integral = self.integral_n + self.integral_n_per_m * error * dt_s
+        integral = self.integral_n + heft_kg / self.tau_s**2 * error * dt_s
         if abs(felt_mps) < STOPPED_SPEED_MPS:  # a belt that will not move: lean into it
             step = BREAKAWAY_PER_WEIGHT_S * self.weight_n * dt_s
             integral = max(integral, self.integral_n + step) if error > 0 else integral
             integral = min(integral, self.integral_n - step) if error < 0 else integral
         self.integral_n = min(max(integral, lo), hi)
-        return min(max(self.integral_n + self.gain_n_per_mps * error, lo), hi)
+        return min(max(self.integral_n + 2.0 * heft_kg / self.tau_s * error, lo), hi)
 
-    def yield_ratio(self, walker_kg: float, omega0: float) -> float:
-        """How far the walker's own push moves the belt: m / (m_eq + b/ω0), the belt's
-        heft at the gait's rate, its damping (an eddy brake, a shorted motor) counted as
-        the mass it resists like."""
-        return walker_kg / (self.belt_mass_kg + self.belt_damping() / omega0)
+    def heft_kg(self, omega0: float) -> float:
+        """The belt's heft at the gait's rate: m_eq + b/ω0, its damping (an eddy brake, a
+        shorted motor, a drive holding its speed) counted as the mass it resists like."""
+        return self.belt_mass_kg + self.belt_damping() / omega0
 
     def needed_n(self, resistance_n: float, free_n: float) -> float:
         """The force the walker must add by effort to hold its intended speed, against the
