@@ -22,12 +22,19 @@ from sim import __version__
 from sim.checks.registry import REGISTRY
 from sim.control.api import ControllerError, load_controller
 from sim.presets import load_preset, preset_names
+from sim.report.plot import plot_comparison
 from sim.report.result import RunResult
-from sim.report.writers import write_monte_carlo, write_run
+from sim.report.writers import atomic_write, write_monte_carlo, write_run
 from sim.runner.monte_carlo import MonteCarloResult, planned_runs, run_many
 from sim.runner.single import ScenarioCrash, build, collect, execute
+from sim.runner.treadmills import (
+    compare_treadmills,
+    comparison_dict,
+    comparison_markdown,
+    table_rows,
+)
 from sim.scenario.library import ScenarioFile, discover
-from sim.scenario.loader import ScenarioError, load_scenario
+from sim.scenario.loader import ScenarioError, load_scenario, load_scenario_table
 
 OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_TESTS = 0, 1, 2, 3, 4, 5
 _SIGN = {"max": "<=", "min": ">="}
@@ -232,6 +239,57 @@ def run(
         tail = f", {skipped} not run" if skipped else ""
         out.print(f"{len(files)} scenario(s): {parts}{tail}", highlight=False)
     raise typer.Exit(worst(codes))
+
+
+@app.command()
+def compare(
+    presets: Annotated[list[str], typer.Argument(help="Treadmill presets to compare.")],
+    walker: Annotated[str, typer.Option(help="Walker profile (`treadbench list`).")],
+    timeline: Annotated[
+        Path, typer.Option(help="Scenario whose walker, actions and set-points to use.")
+    ],
+    runs: Annotated[int, typer.Option(help="Monte Carlo runs per treadmill.", min=1)] = 20,
+    seed: Annotated[int, typer.Option(help="Seed (the same for every treadmill).", min=0)] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+        "reports/compare"
+    ),
+    as_json: JsonOpt = False,
+) -> None:
+    """One walker and one timeline on several treadmills, side by side, on common random
+    numbers; writes compare.json, compare.md and compare.png to OUT."""
+    try:
+        raw = load_scenario_table(timeline)
+        load_preset("walkers", walker)
+        rows = compare_treadmills(raw, str(timeline), presets, walker, runs, seed)
+    except ScenarioError as exc:
+        for line in exc.lines:
+            _error(line)
+        raise typer.Exit(USAGE) from None
+    except KeyError as exc:
+        _error(f"{timeline}: {exc.args[0]}")
+        raise typer.Exit(USAGE) from None
+    except ScenarioCrash as exc:
+        _error(f"{timeline}: a run raised {exc}")
+        raise typer.Exit(INTERNAL) from None
+    data = comparison_dict(rows, timeline, walker, seed)
+    try:
+        atomic_write(out_dir / "compare.json", (json.dumps(data, indent=2) + "\n").encode())
+        atomic_write(out_dir / "compare.md", comparison_markdown(rows, timeline, walker).encode())
+        atomic_write(out_dir / "compare.png", plot_comparison(rows))
+    except OSError as exc:
+        _error(f"cannot write the comparison to {out_dir}: {exc.strerror or exc}")
+        raise typer.Exit(USAGE) from None
+    if as_json:
+        print(json.dumps(data, indent=2))
+        raise typer.Exit(OK)
+    table = Table("", *(f"{r.preset}\n({r.kind})" for r in rows),
+                  title=f"{walker} on {len(rows)} treadmills: {timeline.name}, {runs} runs each "
+                  "(common random numbers)", title_justify="left")  # fmt: skip
+    for label, cells in table_rows(rows):
+        table.add_row(label, *cells)
+    out.print(table)
+    out.print(f"written to {out_dir}/compare.md, compare.json, compare.png", highlight=False)
+    raise typer.Exit(OK)
 
 
 def _output_clash(files: list[ScenarioFile]) -> str | None:

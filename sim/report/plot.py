@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -103,7 +104,34 @@ def plot_run(result: RunResult) -> bytes:
         fig.legend(handles, kinds, loc="lower center", ncol=min(len(kinds), 5), fontsize=8)
     fig.suptitle(result.scenario_name, fontsize=11)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _png(fig)
+
+
+def _png(fig) -> bytes:
+    """The figure as PNG bytes, closed; no software stamp, so the same figure gives the
+    same bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def plot_comparison(rows) -> bytes:
+    """`treadbench compare`'s figure: run 0's belt speed on each treadmill, and each one's
+    fall risk with its 95 % interval."""
+    fig, (speed, risk) = plt.subplots(2, 1, figsize=(11, 7), gridspec_kw={"height_ratios": [2, 1]})
+    for row in rows:
+        tr = row.result.runs[0].trace
+        speed.plot(tr["t_s"], np.abs(tr["belt_speed_mps"]), lw=0.8,
+                   label=f"{row.preset} ({row.kind})")  # fmt: skip
+    speed.set(xlabel="time (s)", ylabel="|belt speed| (m/s)", title="run 0, belt speed")
+    speed.legend(**LEGEND)
+    names = [r.preset for r in rows]
+    p = np.array([r.figures["fall_risk"] for r in rows])
+    lo = np.array([r.figures["fall_risk_interval"][0] for r in rows])
+    hi = np.array([r.figures["fall_risk_interval"][1] for r in rows])
+    risk.bar(names, 100 * p, yerr=100 * np.vstack([p - lo, hi - p]), capsize=4, color="tab:red")
+    runs = rows[0].figures["runs"]
+    risk.set(ylabel="fall risk (%)", title=f"falls in {runs} runs, 95 % interval")
+    fig.tight_layout()
+    return _png(fig)

@@ -307,6 +307,8 @@ def walker_energy(run: Run) -> dict[str, Any]:
     relative = np.abs(tr["walker_speed_mps"][:n] - tr["belt_speed_mps"][:n])
     spec = run.scenario.walker
     grade = -spec.walking_direction * tr["incline_pct"][:n] / 100.0  # the climb it walks
+    if run.treadmill.p.kind == "curved":  # its published +37 % was measured on the curve
+        grade = np.zeros(n)
     backward = spec.walks_backward
     samples = zip(np.diff(t), relative[:-1], grade[:-1], [backward] * n, strict=False)
     out = energy.session_energy(run.rig.walker.mass, samples, run.treadmill.p.kind)

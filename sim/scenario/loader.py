@@ -32,14 +32,18 @@ class ScenarioError(ValueError):
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    return scenario_from_dict(load_scenario_table(path), source=str(path))
+
+
+def load_scenario_table(path: str | Path) -> dict[str, Any]:
+    """The scenario file's TOML table, not yet validated."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # tolerate a BOM
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # tolerate a BOM
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{path}: not valid TOML: {exc}"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
-    return scenario_from_dict(raw, source=str(path))
 
 
 def scenario_from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
