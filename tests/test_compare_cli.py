@@ -60,8 +60,8 @@ def test_compare_runs_one_walker_across_the_four_types(capsys, tmp_path, timelin
     rows = {r["preset"]: r for r in data["treadmills"]}
     assert [r["kind"] for r in data["treadmills"]] == [
         "motorized", "manual_flat", "curved", "decline_trainer"]  # fmt: skip
-    # the profile's own nominal walker (75 kg), not the scenario's 70 kg first one
-    assert rows["manual_flat"]["push_needed_n"] == pytest.approx(20.0 + 0.08 * 75.0 * G_MPS2)
+    # the profile's nominal walker with the scenario's override: 70 kg
+    assert rows["manual_flat"]["push_needed_n"] == pytest.approx(20.0 + 0.08 * 70.0 * G_MPS2)
     assert rows["chopper_home"]["push_needed_n"] is None  # the drive holds the belt
     assert rows["chopper_home"]["peak_motor_current_a"] > 0.0
     assert rows["curved"]["peak_motor_current_a"] is None

@@ -1,10 +1,11 @@
 """`treadbench compare`: one walker, one timeline, several treadmills, side by side.
 
-Each treadmill preset replaces the scenario's own; the walker (the profile given, facing
-and walking as the scenario says) keeps its actions, and the set-points and console inputs
-apply to motorized presets only. On a belt it drives, the walker seeks its intended speed:
-the scenario walker's `pace_mps`, else the highest set-point of the timeline (the speed the
-session works up to), else its own preferred speed. Its hands hold the rails or handle
+Each treadmill preset replaces the scenario's own; the walker (the profile given, with the
+scenario walker's own overrides on top, facing and walking as it says) keeps its actions,
+and the set-points and console inputs apply to motorized presets only. On a belt it
+drives, the walker seeks its intended speed: the scenario walker's `pace_mps`, else the
+highest set-point of the timeline (the speed the session works up to), else its own
+preferred speed. Its hands hold the rails or handle
 where they drive the belt (flat manual, decline trainer); on the curve its feet do. On the
 decline trainer it faces the handle and walks backward: only backward walking is possible.
 
@@ -65,9 +66,7 @@ def variant(raw: dict[str, Any], source: str, preset: str, profile: str, runs: i
     data["treadmill"] = {"preset": preset}
     walker = dict(data.get("walker") or {})
     backward = (walker.get("walks") or walker.get("facing")) == "backward"
-    walker.update(model="gait", profile=profile)
-    for key in ("body", "speeds", "latencies", "recovery_step", "handrail", "push", "spread"):
-        walker.pop(key, None)  # the profile's own, not the scenario's first walker's
+    walker.update(model="gait", profile=profile)  # its own overrides (a mass) still apply
     walker.pop("walks", None)
     walker["facing"] = "backward" if backward else "forward"
     position = float(walker.get("position_m", 0.5 * base_deck)) / base_deck * tm["deck"]["length_m"]
