@@ -17,6 +17,8 @@ import pytest
 from sim.presets import load_preset
 from sim.runner.single import build, collect, execute, run_scenario
 from sim.scenario.loader import scenario_from_dict
+from sim.treadmills.curved import DeckCurve
+from sim.treadmills.params import Curve
 from sim.units import G_MPS2
 
 MASS_KG = 75.0
@@ -207,3 +209,17 @@ def test_energy_balances_for_every_type_the_walker_drives(preset_name, walker):
     assert e["walker_on_belt"] > 50.0  # it did drive the belt
     out = e["deck_drag"] + e["brake"] + e["belt_kinetic"]
     assert abs(e["walker_on_belt"] - out) <= 0.005 * e["walker_on_belt"]
+
+
+def test_a_polynomial_curve_is_sloped_and_inverted_as_its_formula_says():
+    """z = c2·d² + c3·d³ about the lowest point: tan θ = −dz/dx = −(2·c2·d + 3·c3·d²), and
+    the spot for a given sin θ lies where that slope is (bisection, to a micrometre)."""
+    c2, c3 = 0.12, -0.02
+    curve = DeckCurve(Curve(shape="polynomial", lowest_x_m=0.9, coefficients_per_m=[c2, c3]),
+                      1.75)  # fmt: skip
+    for x in (0.1, 0.6, 0.9, 1.4):
+        d = x - 0.9
+        assert curve.tan(x) == pytest.approx(-(2 * c2 * d + 3 * c3 * d * d), abs=1e-15)
+    target = curve.sin(0.35)
+    assert curve.position_for_sin(target) == pytest.approx(0.35, abs=1e-6)
+    assert curve.position_for_sin(1.0) == 0.0  # steeper than the deck anywhere: its front
