@@ -257,9 +257,15 @@ def compare(
 ) -> None:
     """One walker and one timeline on several treadmills, side by side, on common random
     numbers; writes compare.json, compare.md and compare.png to OUT."""
+    known = preset_names("treadmills")
+    for name, kind, options in [(p, "treadmill preset", known) for p in presets] + [
+        (walker, "walker profile (--walker)", preset_names("walkers"))
+    ]:
+        if name not in options:
+            _error(f"compare: unknown {kind} {name!r}; known: {', '.join(options)}")
+            raise typer.Exit(USAGE)
     try:
         raw = load_scenario_table(timeline)
-        load_preset("walkers", walker)
         rows = compare_treadmills(raw, str(timeline), presets, walker, runs, seed)
     except ScenarioError as exc:
         for line in exc.lines:

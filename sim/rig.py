@@ -65,11 +65,13 @@ class Rig:
         self.signal_index = {n: i for i, n in enumerate(names)}
 
     def attach(self, kernel: Kernel) -> None:
-        """Join the kernel; a gait walker starts balanced on the slope under its feet."""
+        """Join the kernel; a gait walker starts balanced on the slope under its feet (the
+        kernel re-reads the crossings, taken before it stood so)."""
         self.kernel = kernel
         if self.gait:
             self._read_slope()
             self.walker.balance_on_slope()
+            kernel.touch()
 
     def _read_slope(self) -> None:
         """The deck's slope under the walker's feet, passed on when it changes."""
@@ -101,14 +103,18 @@ class Rig:
         self.treadmill.on_boundary(t)
 
     def save(self) -> tuple:
+        """The treadmill's, the walker's and the rig's own state (the slope it last passed
+        on: the walker's copy of it is restored too, so it must be)."""
         w = self.walker
-        return (self.treadmill.save(), w.save() if w else None, self.cord_tension_n)
+        slope = (self._incline_pct, self._sin, self._cos)
+        return (self.treadmill.save(), w.save() if w else None, self.cord_tension_n, slope)
 
     def restore(self, state: tuple) -> None:
         self.treadmill.restore(state[0])
         if self.walker:
             self.walker.restore(state[1])
         self.cord_tension_n = state[2]
+        self._incline_pct, self._sin, self._cos = state[3]
 
     def step(self, h_ticks: int) -> None:
         tm = self.treadmill
@@ -161,7 +167,7 @@ class Rig:
             tm.advance(h, v1, accel, int_v, int_v2, share * int_v - k * int_vy)
         w.belt_v, w.belt_a = tm.v, accel
         if self.servo:
-            tm.set_walker_force(w.foot_force_n)
+            tm.set_walker_force(w.lean_force_n)
 
     def crossings(self) -> tuple[float, ...]:
         tm = self.treadmill
@@ -190,7 +196,7 @@ class Rig:
         if name == "clip.release":
             return self.release_clip(by="cord")
         if name == "belt.breaks_free":
-            return {"foot_force_n": self.walker.foot_force_n}
+            return {"foot_force_n": self.walker.belt_force_n}
         if name.startswith("walker."):
             return self.walker.on_crossing(name, tm.v, tm.accel)
         return tm.on_crossing(name)

@@ -7,7 +7,10 @@ import json
 import pytest
 
 from sim.cli import USAGE, main
+from sim.runner.treadmills import variant
+from sim.scenario.loader import load_scenario_table
 from sim.units import G_MPS2
+from tests.conftest import SCENARIOS
 from tests.test_cli import run_cli
 
 TIMELINE = """
@@ -90,8 +93,11 @@ def test_compare_on_common_random_numbers_is_repeatable(capsys, tmp_path, timeli
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--walker", "young_adult", "no_such_preset"], "unknown preset 'no_such_preset'"),
-        (["--walker", "nobody", "manual_flat"], "unknown preset 'nobody'"),
+        (
+            ["--walker", "young_adult", "no_such_preset"],
+            "unknown treadmill preset 'no_such_preset'; known: chopper_home",
+        ),
+        (["--walker", "nobody", "manual_flat"], "unknown walker profile (--walker) 'nobody'"),
     ],
 )
 def test_compare_bad_input_exits_four(capsys, timeline, args, message):
@@ -112,3 +118,26 @@ def test_a_forward_walker_cannot_use_the_decline_trainer(capsys, tmp_path):
 
 def test_compare_needs_a_preset(capsys, timeline):
     assert main(["compare", "--walker", "young_adult", "--timeline", str(timeline)]) == USAGE
+
+
+def test_a_bad_timeline_file_fails_as_run_would_fail_it(capsys, tmp_path):
+    """compare validates the scenario first: the file, the field and what was expected."""
+    path = tmp_path / "bad.toml"
+    path.write_text(TIMELINE.replace("position_m = 0.55", 'position_m = "far"'))
+    code, _, err = run_cli(capsys, "compare", "--walker", "young_adult", "--timeline",
+                           str(path), "manual_flat")  # fmt: skip
+    assert code == USAGE
+    assert f"{path}: walker.position_m: expected a number" in err
+    assert "Traceback" not in err
+
+
+def test_the_same_kind_keeps_the_timelines_treadmill_settings(tmp_path):
+    """A deadmill timeline compared on another motorized preset stays switched off; on a
+    treadmill of another kind its settings cannot apply and are listed as not applied."""
+    raw = load_scenario_table(SCENARIOS / "deadmill" / "backfed_3kmh.toml")
+    sc, dropped = variant(raw, "backfed", "vfd", "young_adult", 1)
+    assert sc.treadmill.mains == "off" and sc.treadmill.relay.kind == "none"
+    assert dropped == []
+    sc, dropped = variant(raw, "backfed", "manual_flat", "young_adult", 1)
+    assert dropped == ["mains", "relay"]
+    assert "backfed_energy" not in sc.checks  # a check for a drive: none here

@@ -18,7 +18,7 @@ from sim.presets import load_preset
 from sim.runner.single import build, collect, execute, run_scenario
 from sim.scenario.loader import scenario_from_dict
 from sim.treadmills.curved import DeckCurve
-from sim.treadmills.params import Curve
+from sim.treadmills.params import Curve, CurvedParams
 from sim.units import G_MPS2
 
 MASS_KG = 75.0
@@ -223,3 +223,18 @@ def test_a_polynomial_curve_is_sloped_and_inverted_as_its_formula_says():
     target = curve.sin(0.35)
     assert curve.position_for_sin(target) == pytest.approx(0.35, abs=1e-6)
     assert curve.position_for_sin(1.0) == 0.0  # steeper than the deck anywhere: its front
+
+
+def test_a_convex_polynomial_deck_is_refused():
+    with pytest.raises(ValueError, match="must be concave"):
+        CurvedParams.model_validate(
+            preset("curved")
+            | {
+                "curve": {"shape": "polynomial", "lowest_x_m": 0.9, "coefficients_per_m": [-0.1]}
+            }  # fmt: skip
+        )
+
+
+def test_a_decline_trainer_walker_must_face_the_handle_and_walk_backward():
+    with pytest.raises(ValueError, match="walked backward up its slope"):
+        scenario("decline_trainer", {"facing": "backward", "position_m": 0.55})

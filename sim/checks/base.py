@@ -131,7 +131,7 @@ class Check:
     default: ClassVar[float | None] = None  # a fixed default threshold, in `unit`
     default_text: ClassVar[str] = ""  # how `treadbench checks` shows a default from the preset
     needs_walker: ClassVar[bool] = False
-    needs_drive: ClassVar[bool] = False  # a motorized treadmill's drive and bus
+    motorized_only: ClassVar[bool] = False  # needs a drive, a clip or a console
 
     def unmet_need(self, walker: WalkerSpec | None) -> str | None:
         """Why this check cannot apply to a scenario with this walker (None: it can)."""

@@ -32,6 +32,7 @@ def _already_stopped(release) -> tuple[float, dict]:
 
 
 class ClipStopLatency(Check):
+    motorized_only = True
     name = "clip_stop_latency"
     unit = "s"
     description = "Clip release to motor power cut (release to belt stopped is in the evidence)."
@@ -64,6 +65,7 @@ class ClipStopLatency(Check):
 
 
 class ClipReleasePosition(Check):
+    motorized_only = True
     name = "clip_release_position"
     unit = "m"
     description = "Clip point along the deck when the cord releases the clip."
@@ -86,6 +88,7 @@ class ClipReleasePosition(Check):
 
 
 class BeltTravelAfterRelease(Check):
+    motorized_only = True
     name = "belt_travel_after_release"
     unit = "m"
     description = "Belt travel from the clip release until the belt stops (|v| < 0.01 m/s)."
@@ -112,6 +115,7 @@ class BeltTravelAfterRelease(Check):
 
 
 class MaxDecelerationAfterRelease(SignalExtremeCheck):
+    motorized_only = True
     name = "max_deceleration_after_release"
     unit = "m/s^2"
     description = "Peak belt deceleration between the clip release and the belt stopping."

@@ -8,7 +8,7 @@ from sim.checks.base import Check, SignalExtremeCheck, evidence
 
 
 class Overspeed(SignalExtremeCheck):
-    needs_drive = True
+    motorized_only = True
     name = "overspeed"
     unit = "m/s"
     description = "Largest excess of belt speed over the drive's speed reference while it drives."
@@ -22,7 +22,7 @@ class Overspeed(SignalExtremeCheck):
 
 
 class MotorPeakCurrent(SignalExtremeCheck):
-    needs_drive = True
+    motorized_only = True
     name = "motor_peak_current"
     unit = "A"
     description = "Peak armature current, either direction."
@@ -37,7 +37,7 @@ class MotorPeakCurrent(SignalExtremeCheck):
 
 
 class BusVoltage(SignalExtremeCheck):
-    needs_drive = True
+    motorized_only = True
     name = "bus_voltage"
     unit = "V"
     description = "Peak DC bus voltage against the bus capacitor's rating."
@@ -51,7 +51,7 @@ class BusVoltage(SignalExtremeCheck):
 
 
 class WindingTemperature(SignalExtremeCheck):
-    needs_drive = True
+    motorized_only = True
     name = "winding_temperature"
     unit = "degC"
     description = "Peak motor winding temperature (two-node thermal model, Ra rising with it)."
@@ -65,7 +65,7 @@ class WindingTemperature(SignalExtremeCheck):
 
 
 class BackfedEnergy(SignalExtremeCheck):
-    needs_drive = True
+    motorized_only = True
     name = "backfed_energy"
     unit = "J"
     description = "Energy the back-driven motor pushed into the DC bus through the bridge's diodes."
@@ -79,10 +79,12 @@ class BackfedEnergy(SignalExtremeCheck):
 
 
 class BrownoutEvents(Check):
-    needs_drive = True
+    motorized_only = True
     name = "brownout_events"
     unit = "count"
-    description = "Times the logic rail browned out (a back-fed rail that woke, then fell)."
+    description = (
+        "Times the logic rail browned out: a power cut, or a back-fed rail that woke and fell."
+    )
     source = (
         "design rule, unsourced: the logic should not cycle; REFERENCE.md: back-feed can wake "
         "or brown out the logic"
@@ -101,7 +103,7 @@ class BrownoutEvents(Check):
 
 
 class UncommandedMotion(SignalExtremeCheck):
-    needs_drive = True
+    motorized_only = True
     name = "uncommanded_motion"
     unit = "m/s"
     description = (

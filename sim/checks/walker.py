@@ -23,6 +23,7 @@ class RearClearance(SignalExtremeCheck):
 
 
 class StartSpeed(Check):
+    motorized_only = True  # its set-points are a console's
     name = "start_speed"
     unit = "m/s"
     description = "First speed set-point a backward-facing walker is asked to walk at."

@@ -72,6 +72,8 @@ def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
     walker = _walker(scenario.walker, tm.length_m, seed, run_index)
     if isinstance(walker, GaitWalker):
         walker.pace = _pace(walker, tm)
+        if walker.pace and walker.pace.by == "hands" and walker.spec.hands is None:
+            walker.hands = 2  # it drives the belt with them: both on the rails or handle
     rig = Rig(tm, walker)
     kernel = Kernel(
         rig,

@@ -2,7 +2,7 @@
 
 Each treadmill preset replaces the scenario's own; the walker (the profile given, with the
 scenario walker's own overrides on top, facing and walking as it says) keeps its actions,
-and the set-points and console inputs apply to motorized presets only. On a belt it
+and the set-points and console inputs apply to motorized (and lab servo) presets only. On a belt it
 drives, the walker seeks its intended speed: the scenario walker's `pace_mps`, else the
 highest set-point of the timeline (the speed the session works up to), else its own
 preferred speed. Its hands hold the rails or handle
@@ -27,14 +27,14 @@ from sim.checks.registry import REGISTRY
 from sim.presets import load_preset
 from sim.runner.monte_carlo import MonteCarloResult, run_many
 from sim.scenario.loader import ScenarioError, scenario_from_dict
-from sim.scenario.schema import ACTION_MODELS, POWERED_ACTIONS
+from sim.scenario.schema import ACTION_MODELS, POWERED_ACTIONS, SetSpeed
 from sim.stats import mcnemar_exact, wilson_interval
-from sim.units import kmh_to_mps, mph_to_mps
 
 UNPOWERED_KINDS = ("manual_flat", "decline_trainer", "curved")
 POWERED_ACTION_NAMES = {n for n, m in ACTION_MODELS.items() if issubclass(m, POWERED_ACTIONS)}
 HANDLE_REACH_M = 0.3  # unsourced: on the decline trainer it stands this far behind its handle
-STOPS = ("clip.release", "power.lost", "bus.overvoltage")  # what starts a stop
+STOPS = ("clip.release", "power.lost", "bus.overvoltage")  # what starts a stop, and
+# a set-point of zero
 
 
 @dataclass
@@ -45,38 +45,34 @@ class TreadmillRow:
     figures: dict[str, Any]  # the compared numbers, JSON-ready
 
 
-def _set_point_mps(action: dict) -> float | None:
-    units = (("speed_mps", float), ("speed_kmh", kmh_to_mps), ("speed_mph", mph_to_mps))
-    for key, convert in units:
-        value = action.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return convert(value)
-    return None
-
-
 def variant(raw: dict[str, Any], source: str, preset: str, profile: str, runs: int):
-    """The scenario table with `preset` for its treadmill and `profile` for its walker."""
+    """The scenario table with `preset` for its treadmill and `profile` for its walker. The
+    scenario is validated first, so a bad file fails as `treadbench run` would fail it."""
+    base = scenario_from_dict(copy.deepcopy(raw), source=source)
+    if base.walker is None:
+        raise ScenarioError([f"{source}: walker: compare needs a [walker] to put on each"])
     tm = load_preset("treadmills", preset)  # KeyError for an unknown preset
     kind = tm["kind"]
-    base_deck = load_preset("treadmills", raw["treadmill"]["preset"])["deck"]["length_m"]
     data = copy.deepcopy(raw)
     data.pop("runs_max", None)
     data["runs"] = runs
-    data["name"] = f"{raw.get('name', source)} [{preset}]"
-    data["treadmill"] = {"preset": preset}
-    walker = dict(data.get("walker") or {})
-    backward = (walker.get("walks") or walker.get("facing")) == "backward"
+    data["name"] = f"{base.name} [{preset}]"
+    overrides = {k: v for k, v in raw["treadmill"].items() if k != "preset"}
+    same_kind = kind == base.treadmill.kind  # its own settings (mains, relay) then still apply
+    data["treadmill"] = {"preset": preset} | (overrides if same_kind else {})
+    walker = dict(data["walker"])
+    backward = getattr(base.walker, "walks_backward", base.walker.facing == "backward")
     walker.update(model="gait", profile=profile)  # its own overrides (a mass) still apply
     walker.pop("walks", None)
     walker["facing"] = "backward" if backward else "forward"
-    position = float(walker.get("position_m", 0.5 * base_deck)) / base_deck * tm["deck"]["length_m"]
-    timeline = data.get("timeline", [])
+    position = base.walker.position_m / base.treadmill.deck.length_m * tm["deck"]["length_m"]
     if kind in UNPOWERED_KINDS:
-        set_points = [v for v in map(_set_point_mps, timeline) if v is not None and v > 0.0]
+        set_points = [a.mps for a in base.timeline if isinstance(a, SetSpeed) and a.mps > 0.0]
         if "pace_mps" not in walker and set_points:
             walker["pace_mps"] = max(set_points)
         walker["hands"] = 0 if kind == "curved" else 2
-        data["timeline"] = [a for a in timeline if a.get("action") not in POWERED_ACTION_NAMES]
+        data["timeline"] = [a for a in data.get("timeline", [])
+                            if a["action"] not in POWERED_ACTION_NAMES]  # fmt: skip
     if kind == "decline_trainer":
         if not backward:
             raise ScenarioError([f"{source}: walker: a decline trainer is walked backward only"])
@@ -84,26 +80,29 @@ def variant(raw: dict[str, Any], source: str, preset: str, profile: str, runs: i
         position = min(position, tm["handrails"]["rear_x_m"] + HANDLE_REACH_M)
     walker["position_m"] = round(position, 3)
     data["walker"] = walker
-    drive = kind == "motorized"
-    checks = {n: c for n, c in dict(data.get("checks") or {}).items()
-              if n in REGISTRY and (drive or not REGISTRY[n].needs_drive)}  # fmt: skip
+    motorized = kind == "motorized"
+    checks = {n: c for n, c in raw["checks"].items()
+              if motorized or not REGISTRY[n].motorized_only}  # fmt: skip
     checks.setdefault("fall_risk", {})
     if kind in UNPOWERED_KINDS or "pace_mps" in walker:
         checks.setdefault("push_force_required", {})
     data["checks"] = checks
-    data["expect_fail"] = [n for n in data.get("expect_fail", []) if n in checks]
-    return scenario_from_dict(data, source=f"{source} [{preset}]")
+    data["expect_fail"] = [n for n in base.expect_fail if n in checks]
+    dropped = sorted(overrides) if overrides and not same_kind else []
+    return scenario_from_dict(data, source=f"{source} [{preset}]"), dropped
 
 
 def compare_treadmills(
     raw: dict[str, Any], source: str, presets: list[str], profile: str, runs: int, seed: int
 ) -> list[TreadmillRow]:
     """Run the scenario's walker and timeline on each preset, N runs on the same streams."""
-    variants = [(p, variant(raw, source, p, profile, runs)) for p in presets]
+    variants = [(p, *variant(raw, source, p, profile, runs)) for p in presets]
     rows = []
-    for preset, sc in variants:
+    for preset, sc, dropped in variants:
         result = run_many(sc, runs, seed, sc.name)
-        rows.append(TreadmillRow(preset, sc.treadmill.kind, result, figures(result)))
+        row = TreadmillRow(preset, sc.treadmill.kind, result, figures(result))
+        row.figures["treadmill_overrides_not_applied"] = dropped  # another kind's settings
+        rows.append(row)
     reference = [_fell(r) for r in rows[0].result.runs]
     for row in rows:
         fell = [_fell(r) for r in row.result.runs]
@@ -121,11 +120,20 @@ def _fell(result) -> bool:
     return any(kind == "walker.fall" for _, kind, _ in result.events)
 
 
+def _stop_time(result) -> float | None:
+    """When the first stop began: a clip pull, a power cut, a trip, a zero set-point."""
+    for t_s, kind, details in result.events:
+        if kind in STOPS or (kind == "user.set_speed" and details.get("speed_mps") == 0.0):
+            return t_s
+    return None
+
+
 def _steady(result) -> np.ndarray:
     """The second half of the run before anything stops the belt: the walker has reached
     its pace by then."""
     t = result.trace["t_s"]
-    end = next((t_s for t_s, kind, _ in result.events if kind in STOPS), t[-1])
+    end = _stop_time(result)
+    end = t[-1] if end is None else end
     return (t >= 0.5 * end) & (t <= end)
 
 
@@ -136,8 +144,9 @@ def figures(result: MonteCarloResult) -> dict[str, Any]:
     for run in result.runs:
         tr, late = run.trace, _steady(run)
         t, s = tr["t_s"][late], tr["belt_position_m"][late]
-        speeds.append(abs(s[-1] - s[0]) / (t[-1] - t[0]))
-        swings.append(float(np.std(tr["belt_speed_mps"][late])))
+        if len(t) > 1:  # a stop at the very start leaves no steady window
+            speeds.append(abs(s[-1] - s[0]) / (t[-1] - t[0]))
+            swings.append(float(np.std(tr["belt_speed_mps"][late])))
         if "push_needed_n" in tr:
             pushes.append(float(np.mean(tr["push_needed_n"][late])))
         if run.walker_energy and run.walker_energy.get("mean_met") is not None:
@@ -146,13 +155,13 @@ def figures(result: MonteCarloResult) -> dict[str, Any]:
     n = len(result.runs)
     lo, hi = wilson_interval(falls, n)
 
-    def peak(signal: str, after: tuple[str, ...] = ()) -> float | None:
-        """Its largest magnitude over the runs (after the first of `after`'s events)."""
+    def peak(signal: str, after_stop: bool = False) -> float | None:
+        """Its largest magnitude over the runs (from the first stop on)."""
         values = []
         for r in result.runs:
-            start = next((t for t, kind, _ in r.events if kind in after), None)
-            if signal in r.trace and (start is not None or not after):
-                values.append(np.abs(r.trace[signal][r.trace["t_s"] >= (start or 0.0)]).max())
+            start = _stop_time(r) if after_stop else 0.0
+            if signal in r.trace and start is not None:
+                values.append(np.abs(r.trace[signal][r.trace["t_s"] >= start]).max())
         return float(max(values)) if values else None
 
     def mean_energy(*keys: str) -> float | None:
@@ -162,13 +171,13 @@ def figures(result: MonteCarloResult) -> dict[str, Any]:
 
     return {
         "runs": n,
-        "mean_speed_mps": float(np.mean(speeds)),
-        "speed_swing_mps": float(np.mean(swings)),  # sd within the run's second half
+        "mean_speed_mps": float(np.mean(speeds)) if speeds else None,
+        "speed_swing_mps": float(np.mean(swings)) if swings else None,  # sd in the window
         "push_needed_n": float(np.mean(pushes)) if pushes else None,
         "walker_met": float(np.mean(mets)) if mets else None,
         "brake_heat_j": mean_energy("brake", "brake_resistor"),
         "motor_copper_j": mean_energy("motor_copper"),
-        "peak_stop_decel_mps2": peak("belt_decel_mps2", STOPS),
+        "peak_stop_decel_mps2": peak("belt_decel_mps2", after_stop=True),
         "peak_motor_current_a": peak("motor_current_a"),
         "falls": falls,
         "fall_risk": falls / n,
@@ -209,7 +218,12 @@ def table_rows(rows: list[TreadmillRow]) -> list[tuple[str, list[str]]]:
     out.append(
         (
             "belt speed (m/s, mean ± swing)",
-            [f"{x['mean_speed_mps']:.3f} ± {x['speed_swing_mps']:.3f}" for x in f],
+            [
+                "—"
+                if x["mean_speed_mps"] is None
+                else f"{x['mean_speed_mps']:.3f} ± {x['speed_swing_mps']:.3f}"
+                for x in f
+            ],
         )
     )
     out.append(("push needed at its pace (N)", [cell(x["push_needed_n"], "{:.0f}") for x in f]))

@@ -184,6 +184,11 @@ def _pace_problem(walker: AnyWalker, treadmill: AnyTreadmill) -> str | None:
         if isinstance(treadmill, UNPOWERED_SPECS):
             return 'the walker drives this belt: it needs model = "gait" (the minimal one cannot)'
         return None
+    if isinstance(treadmill, DeclineTrainerSpec) and walker.walking_direction != 1:
+        return (
+            "a decline trainer is walked backward up its slope, facing the handle: facing = "
+            '"forward", walks = "backward"'
+        )
     if isinstance(treadmill, SpeedSourceSpec) and walker.pace_mps is not None:
         return "pace_mps: a speed_source belt follows its own profile; the walker cannot drive it"
     pushes = walker.pace_mps is not None  # pushing a switched-off belt, either way
@@ -318,6 +323,7 @@ class Scenario(StrictModel):
         treadmill = info.data.get("treadmill")
         servo = isinstance(treadmill, SpeedSourceSpec)
         dyno = getattr(treadmill, "dyno", None)  # set-points drive the dynamometer
+        unpowered = isinstance(treadmill, UNPOWERED_SPECS)
         for i, a in enumerate(timeline):
             if duration is not None and a.at_s >= duration:
                 raise ValueError(f"[{i}] at {a.at_s} s is not before duration_s = {duration}")
@@ -327,7 +333,6 @@ class Scenario(StrictModel):
                 raise ValueError(f'[{i}] {a.action} needs a walker with model = "gait"')
             if servo and isinstance(a, MOTORIZED_ACTIONS):
                 raise ValueError(f"[{i}] {a.action}: a speed_source treadmill has no such input")
-            unpowered = isinstance(info.data.get("treadmill"), UNPOWERED_SPECS)
             if unpowered and isinstance(a, POWERED_ACTIONS):
                 raise ValueError(
                     f"[{i}] {a.action}: the walker drives this belt; it has no such input "
@@ -363,9 +368,12 @@ class Scenario(StrictModel):
                     raise ValueError(need)
         treadmill = info.data.get("treadmill")
         if treadmill is not None and not isinstance(treadmill, MotorizedSpec):
-            drive = sorted(name for name in checks if REGISTRY[name].needs_drive)
+            drive = sorted(name for name in checks if REGISTRY[name].motorized_only)
             if drive:
-                raise ValueError(f"{', '.join(drive)}: a {treadmill.kind} treadmill has no drive")
+                raise ValueError(
+                    f"{', '.join(drive)}: a {treadmill.kind} treadmill has no drive, clip or "
+                    "console (motorized only)"
+                )
         return checks
 
     @field_validator("expect_fail")

@@ -165,8 +165,17 @@ class BeltTrain:
         zero = -v * moving if moving and v != 0.0 and self.f_coulomb > 0.0 else NEVER
         return zero, STOPPED_SPEED_MPS - abs(v)
 
-    def on_belt_zero(self) -> dict:
-        """Whether the belt stays at rest or reverses, the next step decides."""
-        self.v = 0.0
-        self.moving = 0
+    def on_belt_crossing(self, name: str) -> dict | None:
+        """The belt reaching zero (whether it stays at rest or reverses, the next step
+        decides) or stopping; None for any other crossing."""
+        if name == "belt.zero":
+            self.v = 0.0
+            self.moving = 0
+        elif name != "belt.stopped":
+            return None
         return {"belt_position_m": self.s}
+
+    @property
+    def decel_mps2(self) -> float:
+        """The belt's deceleration: its acceleration against its motion."""
+        return -self.accel * self.moving

@@ -27,8 +27,7 @@ class DeckCurve:
         if self.c.shape == "arc":
             r = self.c.radius_m
             return -d / math.sqrt(r * r - d * d)
-        dz_dx = sum((i + 2) * c * d ** (i + 1) for i, c in enumerate(self.c.coefficients_per_m))
-        return -dz_dx
+        return -self.c.polynomial_dz_dx(x_m)
 
     def sin(self, x_m: float) -> float:
         t = self.tan(x_m)

@@ -14,8 +14,10 @@ its closed form, and the energy terms follow from the exact ∫v dt and ∫v² d
   a millisecond, against the belt's tenths of seconds) then follows the EMF: quasi-static,
   V_bus = ρ·(k·v − Ra·I_L) − V_diode and the diode current C·dV/dt + I_L (I_L the logic
   rail's draw, frozen over a sub-step; ρ = R_b/(R_b + Ra) with a brake resistor also across
-  the armature, 1 without), so the capacitor shows as a mass C·ρ·k² on the belt. The
-  dropped Ra·C·dv/dt term leaves an energy residual of order Ra·C·k·∫a·i dt (mJ).
+  the armature, 1 without). The capacitor's charge C·ρ·k·a draws the terminal down by Ra
+  times it, taking (1 − ρ) of it from the brake branch: the armature carries ρ of it, and
+  the capacitor shows as a mass C·ρ²·k² on the belt. The dropped Ra·C·dv/dt term in the
+  terminal voltage leaves an energy residual of order Ra·C·k·∫a·i dt (mJ).
 - FREEWHEEL: the belt pushed the wrong way: the reverse EMF shorts through the lower diode,
   i = (k·v + V_diode) / Ra.
 - INVERTER: a vfd running an induction motor: F = K·(v_sync − v) (slip), or ± its torque
@@ -75,7 +77,7 @@ def terms(
     if circuit == Circuit.BACKFEED:
         rho = brake_ohm / (brake_ohm + ra) if brake_ohm is not None else 1.0
         b = k * k / (brake_ohm + ra) if brake_ohm is not None else 0.0
-        return Terms(-k * rho * logic_a, b, capacitance_f * rho * k * k, ra=ra, r=ra,
+        return Terms(-k * rho * logic_a, b, capacitance_f * rho * rho * k * k, ra=ra, r=ra,
                      rho=rho, logic_a=logic_a, brake_ohm=brake_ohm or 0.0)  # fmt: skip
     if circuit == Circuit.FREEWHEEL:
         return Terms(-k * diode_v / ra, k * k / ra, ra=ra, r=ra)
@@ -110,7 +112,8 @@ def current(
         return -(k * v + diode_v) / t.ra
     if circuit == Circuit.BACKFEED:
         through_brake = t.rho * (k * v - t.ra * t.logic_a) / t.brake_ohm if t.brake_ohm else 0.0
-        return -(through_brake + backfeed_bus_current(t, k, capacitance_f, accel))
+        charging = capacitance_f * t.rho * k * accel  # ρ of it through the armature
+        return -(through_brake + t.rho * charging + t.logic_a)
     return 0.0
 
 
@@ -196,7 +199,7 @@ def _book_backfeed(
         brake = (beta * beta * int_v2 + 2.0 * beta * vt0 * int_v + vt0 * vt0 * h) / rb
         q = beta / rb
         p += vt0 / rb
-    # i = p + q·v + c_k·a; ∫i² without the (c_k·a)² term (order C², microjoules)
+    # the armature's i = p + q·v + ρ·c_k·a; ∫i² without the (c_k·a)² term (order C², µJ)
     copper = ra * (p * p * h + 2.0 * p * q * int_v + q * q * int_v2
-                   + 2.0 * c_k * (p * dv + 0.5 * q * dv2))  # fmt: skip
+                   + 2.0 * rho * c_k * (p * dv + 0.5 * q * dv2))  # fmt: skip
     return Books(copper=copper, brake=brake, diode=diode, logic=logic, bus_v=beta * v1 + gamma)

@@ -97,12 +97,11 @@ class UnpoweredTreadmill(BeltTrain):
 
     def signals(self) -> tuple[float, ...]:
         v = self.v
-        return (v, self.accel, -self.accel * self.moving, self.s, self.incline_pct,
+        return (v, self.accel, self.decel_mps2, self.s, self.incline_pct,
                 self.brake_c * v)  # fmt: skip
 
     def on_crossing(self, name: str) -> dict:
-        if name == "belt.zero":
-            return self.on_belt_zero()
-        if name == "belt.stopped":
-            return {"belt_position_m": self.s}
-        raise KeyError(name)
+        details = self.on_belt_crossing(name)
+        if details is None:
+            raise KeyError(name)
+        return details

@@ -25,12 +25,12 @@ from sim.treadmills.belt import NEVER, BeltTrain
 from sim.treadmills.drive import Circuit
 from sim.treadmills.motor import PmdcMotor
 from sim.treadmills.params import LOGIC_WAKE_PER_BROWNOUT, MotorizedParams
-from sim.treadmills.speed_source import ramp_end, ramp_to
+from sim.treadmills.speed_source import end_ramp, ramp_end, ramp_to
 from sim.treadmills.thermal import thermal_step
 
 OPEN, DRIVEN, BLOCKED, BRAKE = Circuit.OPEN, Circuit.DRIVEN, Circuit.BLOCKED, Circuit.BRAKE
 BACKFEED, FREEWHEEL, INVERTER = Circuit.BACKFEED, Circuit.FREEWHEEL, Circuit.INVERTER
-UNCOMMANDED_MPS2 = 1e-9  # a belt gaining speed faster than this is being pushed
+GAINING_M2_PER_S3 = 1e-9  # v·a above this: the belt gaining speed (not holding it)
 
 
 class MotorizedTreadmill(BeltTrain):
@@ -311,7 +311,7 @@ class MotorizedTreadmill(BeltTrain):
             self.v_ref,
             self.target_mps,
             self.accel,
-            -self.accel * self.moving,
+            self.decel_mps2,
             self.s,
             self.current_a,
             self.bus_voltage_v,
@@ -339,24 +339,22 @@ class MotorizedTreadmill(BeltTrain):
     def _pushed(self) -> bool:
         """The belt gaining speed while the drive is not commanding any: pushed."""
         commanding = self.drive_ready and self.enable_cmd and self.target_mps > 0.0
-        return not commanding and self.v * self.accel > UNCOMMANDED_MPS2
+        return not commanding and self.v * self.accel > GAINING_M2_PER_S3
 
     def on_crossing(self, name: str) -> dict:
-        if name == "belt.zero":
-            return self.on_belt_zero()
-        if name == "belt.stopped":
-            return {"belt_position_m": self.s}
+        details = self.on_belt_crossing(name)
+        if details is not None:
+            return details
         if name == "drive.conduction":
             if self.circuit == INVERTER:  # onto its torque limit, or off it
-                self._set_torque_limit(not self.torque_limit_n)
+                self._set_torque_limit(self.torque_limit_n is None)
                 return {"torque_limited": self.torque_limit_n is not None}
             self.circuit = BLOCKED if self.circuit == DRIVEN else DRIVEN
             return {"conducting": self.circuit == DRIVEN}
-        if name == "dyno.ramp_end":  # it ends exactly on its set-point (within one tick)
-            target = self.dyno_target_mps
-            self.w_dyno += 0.5 * self.m_eq * (target * target - self.v * self.v)
-            self.v, self.dyno_accel = target, 0.0
-            return {"belt_speed_mps": target, "belt_position_m": self.s}
+        if name == "dyno.ramp_end":
+            self.w_dyno += end_ramp(self, self.dyno_target_mps)
+            self.dyno_accel = 0.0
+            return {"belt_speed_mps": self.v, "belt_position_m": self.s}
         if name == "drive.diode":
             self._update_circuit()
             return {"circuit": self.circuit.name.lower(), "bus_voltage_v": self.bus_voltage_v,

@@ -288,6 +288,11 @@ class Curve(StrictModel):
     radius_m: Positive | None = None
     coefficients_per_m: Annotated[list[float], Field(min_length=1)] | None = None
 
+    def polynomial_dz_dx(self, x_m: float) -> float:
+        """The polynomial deck's rise per metre toward the rear at x."""
+        d = x_m - self.lowest_x_m
+        return sum((i + 2) * k * d ** (i + 1) for i, k in enumerate(self.coefficients_per_m))
+
     @model_validator(mode="after")
     def _shape_given(self) -> Curve:
         if self.shape == "arc" and self.radius_m is None:
@@ -308,6 +313,13 @@ class CurvedParams(Unpowered):
             raise ValueError(f"curve.lowest_x_m must lie on the {length:g} m deck")
         if c.shape == "arc" and c.radius_m <= max(c.lowest_x_m, length - c.lowest_x_m):
             raise ValueError("curve.radius_m must exceed the deck's reach from its lowest point")
+        if c.shape == "polynomial":  # concave: the slope falls from the front end to the rear
+            slopes = [c.polynomial_dz_dx(length * i / 100) for i in range(101)]
+            if any(b <= a for a, b in zip(slopes, slopes[1:], strict=False)):
+                raise ValueError(
+                    "curve.coefficients_per_m: the deck must be concave over its length (its "
+                    "slope rising from the front end to the rear)"
+                )
         return self
 
 

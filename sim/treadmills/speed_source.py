@@ -27,6 +27,14 @@ def ramp_to(
     return target, (0.0 if target == v else math.copysign(a, target - v))
 
 
+def end_ramp(belt, target_mps: float) -> float:
+    """A ramp reaching its set-point (found to within one tick): the belt put exactly on
+    it; returns the work that last tick's snap takes, ½·m_eq·(target² − v²)."""
+    work = 0.5 * belt.m_eq * (target_mps * target_mps - belt.v * belt.v)
+    belt.v = target_mps
+    return work
+
+
 def ramp_end(v: float, target_mps: float, accel_mps2: float) -> float:
     """Crossing value of a ramp reaching its set-point (NEVER while holding)."""
     return (v - target_mps) * math.copysign(1.0, accel_mps2) if accel_mps2 else NEVER
@@ -103,9 +111,7 @@ class SpeedSourceTreadmill:
         return (ramp_end(self.v, self.target_mps, self.accel),)
 
     def on_crossing(self, name: str) -> dict:
-        target = self.target_mps  # the ramp ends exactly on its set-point (within one tick)
-        self.w_servo += 0.5 * self.m_eq * (target * target - self.v * self.v)
-        self.v = target
+        self.w_servo += end_ramp(self, self.target_mps)
         self.accel = 0.0
         return {"belt_speed_mps": self.v, "belt_position_m": self.s}
 

@@ -90,7 +90,9 @@ class GaitWalkerSpec(WalkerProfile):
     position_m: Positive  # preferred deck position of the centre of mass
     clip_point: Literal["front", "back"] = "front"
     start: Literal["walking", "standing", "side_rails"] = "walking"
-    hands: Literal[0, 1, 2] | None = None  # rails held at the start (None: as the habit says)
+    # rails held at the start (None: as the habit says, or both where it drives the belt
+    # with its hands)
+    hands: Literal[0, 1, 2] | None = None
     spread_scale: NonNegative = 1.0  # 0: the nominal walker in every run
     name: str = ""  # the profile's own title (not needed in a scenario)
     sources: dict[str, str] = Field(default_factory=dict)
@@ -234,9 +236,9 @@ class GaitWalker:
         return self.X - self.A - self.p
 
     @property
-    def foot_force_n(self) -> float:
+    def lean_force_n(self) -> float:
         """The stance foot's force on the belt along +x from the lean (none from a side
-        rail)."""
+        rail); all of it but on a curved deck (`belt_force_n`)."""
         return -self.k_foot * self.lean if self.support == BELT else 0.0
 
     @property
@@ -264,10 +266,10 @@ class GaitWalker:
 
     @property
     def balance_shift(self) -> float:
-        """Where the body stands still relative to its centre of pressure, shifted by the
-        steady force along the deck (gravity along a slope, a stated push on the rails):
-        y = −(g·sin θ + F_push/m)/ω0². The XCoM is judged against the support from this
-        shift on; on the flat without a push it is zero."""
+        """How far the steady force along the deck (gravity along a slope, a stated push on
+        the rails) moves the centre of pressure that stills the body: (g·sin θ + F_push/m)
+        /ω0², the rest lean y = −shift. The XCoM is judged against the support shifted by
+        it; on the flat without a push it is zero."""
         return (G_MPS2 * self.sin_t + self.push_n / self.mass) / self.omega2
 
     def balanced_xcom(self) -> float:
@@ -453,7 +455,8 @@ class GaitWalker:
         self._feel_belt()
         weight_along = self.weight_on_slope_n or self.mass * G_MPS2 * self.sin_t
         heft = pace.heft_kg(math.sqrt(self.omega2))
-        drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along, heft)
+        grip = self.hands * self.profile.handrail.grip_force_n if pace.by == "hands" else math.inf
+        drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along, heft, grip)
         if pace.by == "hands":
             self.push(drive - weight_along)
         else:
@@ -698,7 +701,7 @@ class GaitWalker:
                 return
             self._let_go()
             self.mode = WALKING
-            self.contact_belt_mps = ()  # it stood on the belt: it feels it as it is
+            self.contact_belt_mps = self.contact_belt_at = ()  # it stood: it feels it as it is
             self.p = 0.0
             self.hand_n = self.push_n
             self._next_gait_step()
@@ -774,11 +777,16 @@ class GaitWalker:
         self.hand_n = max(-limit, min(limit, self.hand_n))
 
     def push(self, force_n: float) -> float:
-        """A stated force of the rails on the walker along +x, up to what the grip holds."""
+        """A stated force of the rails on the walker along +x, up to what the grip holds;
+        what the hands add for balance now stays on top of it."""
         limit = self.hands * self.profile.handrail.grip_force_n
+        old = self.push_n
         self.push_n = max(-limit, min(limit, force_n))
-        self.external_n += self.push_n - self.hand_n  # felt at once, not at the next sub-step
-        self.hand_n = self.push_n
+        hand = max(-limit, min(limit, self.hand_n + self.push_n - old))
+        self.external_n += hand - self.hand_n  # felt at once, not at the next sub-step
+        self.hand_n = hand
+        if self.kernel is not None:
+            self.kernel.touch()
         return self.push_n
 
     def step_on(self) -> None:

@@ -1,12 +1,13 @@
 """How a walker drives a belt that does not drive itself: it seeks its intended belt speed.
 
-At each foot contact the walker compares the belt's speed as its feet felt it with the speed
-it means to walk at, and sets the force along the belt it wants to give, by a PI rule: a
-belt too slow gets more drive. The force is its weight along the deck's slope plus what its
-hands add on the rails or handle (flat manual, decline trainer, a switched-off motorized
-belt), or, on the curved deck, its weight on the slope where it chooses to stand. Either way
-the part it adds by effort is at most its push capacity at the belt's speed (the profile's
-force-velocity line): where more is needed the speed settles where capacity meets drag.
+As it plans each step the walker compares the belt's speed as its feet felt it over the
+last stride with the speed it means to walk at, and sets the force along the belt it wants
+to give, by a PI rule: a belt too slow gets more drive. The force is its weight along the
+deck's slope plus what its hands add on the rails or handle (flat manual, decline trainer,
+a switched-off motorized belt), or, on the curved deck, its weight on the slope where it
+chooses to stand. Either way the part it adds by effort is at most its push capacity at
+the belt's speed (the profile's force-velocity line, and what its grip holds): where more
+is needed the speed settles where capacity meets drag.
 
 The walker feels the belt's heft M = m_eq + b/ω0 (its damping b, an eddy brake or a motor's
 circuit, counted as the mass it resists like at the gait's rate ω0): its gains scale with
@@ -16,6 +17,7 @@ it so that the loop M·v'' + k_p·v' + k_i·v = … is critically damped with ti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -57,15 +59,22 @@ class Pace:
         self.integral_n: float | None = None  # the drive it has settled on, once started
         self.capacity_n = push.capacity_n(weight_n, belt_mps)  # at the intended speed
 
-    def drive_n(self, felt_mps: float, dt_s: float, weight_along_n: float, heft_kg: float) -> float:
+    def drive_n(
+        self,
+        felt_mps: float,
+        dt_s: float,
+        weight_along_n: float,
+        heft_kg: float,
+        grip_n: float = math.inf,
+    ) -> float:
         """The force along +x the walker wants on the belt from now on; weight_along_n: its
         weight along the slope under its feet now (where it starts from); heft_kg: the
-        belt's (`heft_kg`). Within that ± capacity with hands (the weight is free), within
-        ± capacity on the curve."""
+        belt's (`heft_kg`); grip_n: what its hands can hold. Within that ± capacity (and
+        grip) with hands (the weight is free), within ± capacity on the curve."""
         if self.integral_n is None:
             self.integral_n = weight_along_n
         error = self.belt_mps - felt_mps
-        cap = self.push.capacity_n(self.weight_n, felt_mps)
+        cap = min(self.push.capacity_n(self.weight_n, felt_mps), grip_n)
         centre = weight_along_n if self.by == "hands" else 0.0
         lo, hi = centre - cap, centre + cap
         integral = self.integral_n + heft_kg / self.tau_s**2 * error * dt_s
