@@ -107,27 +107,27 @@ def test_compare_bad_input_exits_four(capsys, timeline, args, message):
     assert "Traceback" not in err
 
 
-def test_a_forward_walker_cannot_use_the_decline_trainer(capsys, tmp_path):
-    path = tmp_path / "forward.toml"
-    path.write_text(TIMELINE.replace('facing = "backward"', 'facing = "forward"'))
-    code, _, err = run_cli(capsys, "compare", "--walker", "young_adult", "--timeline",
-                           str(path), "decline_trainer")  # fmt: skip
-    assert code == USAGE
-    assert "a decline trainer is walked backward only" in err
-
-
 def test_compare_needs_a_preset(capsys, timeline):
     assert main(["compare", "--walker", "young_adult", "--timeline", str(timeline)]) == USAGE
 
 
-def test_a_bad_timeline_file_fails_as_run_would_fail_it(capsys, tmp_path):
+@pytest.mark.parametrize(
+    ("old", "new", "preset", "message"),
+    [
+        ('facing = "backward"', 'facing = "forward"', "decline_trainer",
+         "walker: a decline trainer is walked backward only"),
+        ("position_m = 0.55", 'position_m = "far"', "manual_flat",
+         "walker.position_m: expected a number"),
+    ],
+)  # fmt: skip
+def test_a_bad_timeline_fails_as_run_would_fail_it(capsys, tmp_path, old, new, preset, message):
     """compare validates the scenario first: the file, the field and what was expected."""
     path = tmp_path / "bad.toml"
-    path.write_text(TIMELINE.replace("position_m = 0.55", 'position_m = "far"'))
+    path.write_text(TIMELINE.replace(old, new))
     code, _, err = run_cli(capsys, "compare", "--walker", "young_adult", "--timeline",
-                           str(path), "manual_flat")  # fmt: skip
+                           str(path), preset)  # fmt: skip
     assert code == USAGE
-    assert f"{path}: walker.position_m: expected a number" in err
+    assert f"{path}: {message}" in err
     assert "Traceback" not in err
 
 
