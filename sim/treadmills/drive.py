@@ -41,7 +41,7 @@ class Circuit(enum.IntEnum):
     INVERTER = 6
 
 
-@dataclass
+@dataclass(slots=True)
 class Terms:
     """F_motor = a − b·v − m·dv/dt over a sub-step, and what the books need."""
 
@@ -55,6 +55,9 @@ class Terms:
     logic_a: float = 0.0  # BACKFEED: the logic rail's draw
     brake_ohm: float = 0.0  # BACKFEED: a brake resistor in parallel (0: none)
     bus_v: float = 1.0  # INVERTER: the bus voltage, for its DC-link current
+
+
+NO_TERMS = Terms()  # nothing conducts: no force, nothing to book (never mutated)
 
 
 def terms(
@@ -117,7 +120,7 @@ def current(
     return 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Books:
     """Energy over a sub-step (J)."""
 

@@ -103,6 +103,8 @@ class MotorizedTreadmill(BeltTrain):
         self._t = drive.Terms(ra=self._ra())
         if not powered:
             self._update_circuit()
+        if p.dyno is not None:  # the belt is the dynamometer's: its own step replaces the belt's
+            self.step = self._dyno_step
 
     def _energy(self, volts: float) -> float:
         return 0.5 * self.capacitance_f * volts * volts
@@ -145,15 +147,10 @@ class MotorizedTreadmill(BeltTrain):
         a, b, m_eq = self.resolve(t.a, t.b, f_walker, normal_n)
         return a, b, m_eq + t.m
 
-    def step(self, h_ticks: int, f_walker: float, m_add: float, normal_n: float) -> None:
-        if self.p.dyno is None:
-            super().step(h_ticks, f_walker, m_add, normal_n)
-        else:
-            self._dyno_step(h_ticks)
-
-    def _dyno_step(self, h_ticks: int) -> None:
-        """The belt follows the dynamometer's ramp; the dyno gives whatever force that
-        takes: F = (m_eq + m_motor)·a + F_drag(v) − (a_motor − b_motor·v)."""
+    def _dyno_step(self, h_ticks: int, *walker_load: float) -> None:
+        """`step` on a dynamometer (no walker): the belt follows its ramp, and the dyno
+        gives whatever force that takes: F = (m_eq + m_motor)·a + F_drag(v) − (a_motor −
+        b_motor·v)."""
         self.belt_terms(0.0, 0.0)  # the circuit's terms and the deck drag
         a, v0 = self.dyno_accel, self.v
         self.moving = (v0 > 0.0) - (v0 < 0.0) or (a > 0.0) - (a < 0.0)
@@ -183,6 +180,8 @@ class MotorizedTreadmill(BeltTrain):
 
     def _terms(self, circuit: Circuit) -> drive.Terms:
         """The motor's force terms in a circuit state, as the armature is wired now."""
+        if circuit == OPEN or circuit == BLOCKED:
+            return drive.NO_TERMS
         if circuit == INVERTER:
             return drive.inverter_terms(self.v_ref, self.induction.slip_n_per_mps,
                                         self.torque_limit_n, self.bus_voltage_v)  # fmt: skip
