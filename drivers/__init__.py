@@ -1,5 +1,5 @@
 """The hardware boundary: the Driver protocol, the simulator driver and Bluetooth FTMS.
 
-The controllers issue fills this package; until then controllers run against the simulator
-through sim.runner only.
+The controllers issue fills this package: so far the FTMS codec (`drivers.ftms.codec`);
+until the Driver protocol lands, controllers run against the simulator through sim.runner.
 """
