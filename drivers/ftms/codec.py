@@ -178,36 +178,49 @@ class ControlRequest:
     parameter: int | None = None
 
     def encode(self) -> bytes:
-        fmt = _PARAMETER.get(self.op)
-        if (fmt is None) != (self.parameter is None):
-            raise FtmsError(f"{self.op.name}: parameter {self.parameter!r} does not fit it")
-        if fmt is None:
-            return bytes([self.op])
-        try:
-            return bytes([self.op]) + struct.pack(fmt, self.parameter)
-        except struct.error as exc:
-            raise FtmsError(f"{self.op.name}: parameter {self.parameter}: {exc}") from None
+        return _encode_coded(self.op, self.parameter, _PARAMETER)
 
     @classmethod
     def decode(cls, data: bytes) -> ControlRequest:
         """Strict on the bytes; an opcode it does not know raises `UnknownOpcode`."""
-        if not data:
-            raise FtmsError("Control Point: empty write")
-        try:
-            op = Op(data[0])
-        except ValueError:
-            raise UnknownOpcode("Control Point", data[0]) from None
+        op, value = _decode_coded(data, Op, _PARAMETER, "Control Point")
         if op == Op.RESPONSE:
             raise FtmsError("Control Point: a response written as a request")
-        fmt = _PARAMETER.get(op)
-        if fmt is None:
-            if len(data) != 1:
-                raise FtmsError(f"Control Point: {op.name} takes no parameter")
-            return cls(op)
-        (value,) = _unpack(fmt, data[1:], f"Control Point {op.name} parameter")
         if op == Op.STOP_OR_PAUSE and value not in (STOP, PAUSE):
             raise FtmsError(f"Control Point: STOP_OR_PAUSE parameter {value}, expected 1 or 2")
         return cls(op, value)
+
+
+def _encode_coded(code: enum.IntEnum, parameter: int | None, formats: dict) -> bytes:
+    """An opcode byte, then its parameter in the format the table gives it (if any)."""
+    fmt = formats.get(code)
+    if (fmt is None) != (parameter is None):
+        raise FtmsError(f"{code.name}: parameter {parameter!r} does not fit it")
+    if fmt is None:
+        return bytes([code])
+    try:
+        return bytes([code]) + struct.pack(fmt, parameter)
+    except struct.error as exc:
+        raise FtmsError(f"{code.name}: parameter {parameter}: {exc}") from None
+
+
+def _decode_coded(
+    data: bytes, codes: type[enum.IntEnum], formats: dict, what: str
+) -> tuple[enum.IntEnum, int | None]:
+    """(opcode, parameter or None) from bytes encoded as `_encode_coded` writes them."""
+    if not data:
+        raise FtmsError(f"{what}: empty")
+    try:
+        code = codes(data[0])
+    except ValueError:
+        raise UnknownOpcode(what, data[0]) from None
+    fmt = formats.get(code)
+    if fmt is None:
+        if len(data) != 1:
+            raise FtmsError(f"{what}: {code.name} takes no parameter")
+        return code, None
+    (value,) = _unpack(fmt, data[1:], f"{what} {code.name} parameter")
+    return code, value
 
 
 @dataclass(frozen=True)
@@ -255,31 +268,11 @@ class MachineStatus:
     parameter: int | None = None
 
     def encode(self) -> bytes:
-        fmt = _STATUS_PARAMETER.get(self.status)
-        if (fmt is None) != (self.parameter is None):
-            raise FtmsError(f"{self.status.name}: parameter {self.parameter!r} does not fit it")
-        if fmt is None:
-            return bytes([self.status])
-        try:
-            return bytes([self.status]) + struct.pack(fmt, self.parameter)
-        except struct.error as exc:
-            raise FtmsError(f"{self.status.name}: parameter {self.parameter}: {exc}") from None
+        return _encode_coded(self.status, self.parameter, _STATUS_PARAMETER)
 
     @classmethod
     def decode(cls, data: bytes) -> MachineStatus:
-        if not data:
-            raise FtmsError("Machine Status: empty")
-        try:
-            status = Status(data[0])
-        except ValueError:
-            raise UnknownOpcode("Machine Status", data[0]) from None
-        fmt = _STATUS_PARAMETER.get(status)
-        if fmt is None:
-            if len(data) != 1:
-                raise FtmsError(f"Machine Status: {status.name} takes no parameter")
-            return cls(status)
-        (value,) = _unpack(fmt, data[1:], f"Machine Status {status.name} parameter")
-        return cls(status, value)
+        return cls(*_decode_coded(data, Status, _STATUS_PARAMETER, "Machine Status"))
 
 
 # ----------------------------------------------------------------- ranges and features

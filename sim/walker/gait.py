@@ -452,9 +452,8 @@ class GaitWalker:
         dt = 0.0 if self._paced_at is None else seconds(now - self._paced_at)
         self._paced_at = now
         pace = self.pace
-        self._feel_belt()
+        heft = self._feel_belt()
         weight_along = self.weight_on_slope_n or self.mass * G_MPS2 * self.sin_t
-        heft = pace.heft_kg(math.sqrt(self.omega2))
         grip = self.hands * self.profile.handrail.grip_force_n if pace.by == "hands" else math.inf
         drive = pace.drive_n(self._stride_belt_speed(), dt, weight_along, heft, grip)
         if pace.by == "hands":
@@ -464,13 +463,16 @@ class GaitWalker:
             margin = PACE_DECK_MARGIN_M
             self.target_x = min(max(spot, margin), self.deck_length_m - margin)
 
-    def _feel_belt(self) -> None:
-        """Pacing with its hands, how far its own push moves the belt (`belt_yield`). On
-        the curve it plans with ω0: there the yielding rate made its walk to the spot that
-        sets the speed overshoot, a ~10 s oscillation that grew."""
+    def _feel_belt(self) -> float:
+        """The belt's heft as the walker feels it now (`Pace.heft_kg`), returned; pacing
+        with its hands, also how far its own push moves the belt (`belt_yield`). On the
+        curve it plans with ω0: there the yielding rate made its walk to the spot that sets
+        the speed overshoot, a ~10 s oscillation that grew."""
+        heft = self.pace.heft_kg(math.sqrt(self.omega2))
         if self.pace.by == "hands":
-            self.belt_yield = self.mass / self.pace.heft_kg(math.sqrt(self.omega2))
+            self.belt_yield = self.mass / heft
             self._set_rate()
+        return heft
 
     def _stride_belt_speed(self) -> float:
         """The belt's speed now as a walker that drives it feels it: its mean over the last
