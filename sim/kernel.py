@@ -221,8 +221,7 @@ class Kernel:
         """Process events up to (not including) the end time; the plant ends at `end`."""
         env = self.env
         end = self.end
-        if self.t == 0 and self.trace.count == 0:
-            self._arrive(0)  # the initial state, before the events at t = 0
+        self._begin()
         while True:
             target = min(env.peek(), end)
             self.advance_to(target)
@@ -232,6 +231,27 @@ class Kernel:
                 continue
             env.step()
             self.events_processed += 1
+
+    def _begin(self) -> None:
+        if self.t == 0 and self.trace.count == 0:
+            self._arrive(0)  # the initial state, before the events at t = 0
+
+    def run_until(self, t: int, phase: Phase) -> bool:
+        """Process the events before (t, phase): all those before t, and those at t in
+        earlier phases (or scheduled earlier in the same one). False if t is not before the
+        end: the run is then finished, as `run()` finishes it."""
+        if t >= self.end:
+            self.run()
+            return False
+        t = max(t, self.env.now)  # a time already passed: nothing to wait for
+        self._begin()
+        env = self.env
+        stop = _At(env, t - env.now, phase)
+        while not stop.processed:
+            self.advance_to(env.peek())
+            env.step()
+            self.events_processed += 1
+        return True
 
     def advance_to(self, target: int) -> None:
         """Advance the plant to `target`, or to the first crossing before it (which is then

@@ -206,12 +206,14 @@ class Rig:
         """The clip (attached) leaves the switch; the contactor cuts power one contactor
         delay later."""
         tm = self.treadmill
-        tm.release_clip()
+        switch_opened = tm.release_clip()
         self.cord_tension_n = 0.0
         kernel = self.kernel
-        cut_at = kernel.now + ticks(tm.p.clip.contactor_delay_s)
-        kernel.call_at(cut_at, Phase.HARDWARE, self._contactor_opens)
-        details: dict[str, Any] = {"by": by, "belt_speed_mps": tm.v, "belt_position_m": tm.s}
+        if switch_opened:
+            cut_at = kernel.now + ticks(tm.p.clip.contactor_delay_s)
+            kernel.call_at(cut_at, Phase.HARDWARE, self._contactor_opens)
+        details: dict[str, Any] = {"by": by, "belt_speed_mps": tm.v, "belt_position_m": tm.s,
+                                   "switch_opened": switch_opened}  # fmt: skip
         if self.walker:
             details["clip_x_m"] = self.walker.clip_x_m
         return details

@@ -93,7 +93,7 @@ def test_a_non_finite_command_is_a_crash_of_the_controller(capsys, tmp_path, wri
     text = with_controller(MINIMAL, "tests.controllers:ReturnsNan")
     code, _, err = run_cli(capsys, "run", str(write_scenario(text)), "--out", str(tmp_path / "r"))
     assert code == INTERNAL
-    assert "non-finite target" in err
+    assert "non-finite command" in err
 
 
 def test_an_unwritable_output_folder_is_an_input_error(capsys, tmp_path, write_scenario):

@@ -9,6 +9,7 @@ A sequential Monte Carlo (`runs_max`) judges each of its looks at a higher confi
 from __future__ import annotations
 
 from sim.checks.base import Check, CheckResult, Verdict, evidence
+from sim.kernel import seconds
 from sim.stats import proportion_summary
 
 _VERDICTS = {"pass": Verdict.PASS, "fail": Verdict.FAIL, "inconclusive": Verdict.INCONCLUSIVE}
@@ -120,4 +121,64 @@ class OffDeckEvents(Check):
         return float(len(events)), evidence(t, k, f"first off the deck at {t / 1e6:.3f} s")
 
 
-CHECKS = [FallRisk, MinMarginOfStability, OffDeckEvents]
+_OPENS = ("walker.stumble", "walker.threat")
+_CLOSES = ("walker.recovered", "walker.fall")
+
+
+class SpeedupDuringRecovery(Check):
+    name = "speedup_during_recovery"
+    unit = "m/s"
+    description = (
+        "Largest rise of the commanded belt speed over its value when a stumble or a "
+        "balance threat began, until the walker recovered or fell: a controller speeding the "
+        "belt up under a walker already off balance (the belt's own ripple under the "
+        "walker's steps is not counted)."
+    )
+    motorized_only = True
+    source = (
+        "design rule, unsourced 0.1 m/s: for a backward walker a belt speed-up is a blind "
+        "backward fall (DESIGN.md); speed-ups of 0.2 m/s and more are used to trip walkers"
+    )
+    default = 0.1
+
+    def unmet_need(self, walker) -> str | None:
+        return _needs_gait(self.name, walker)
+
+    def reducer(self, ctx) -> _EpisodeGain:
+        return _EpisodeGain(ctx.signal_index["target_speed_mps"])
+
+    def measure(self, ctx, reducer):
+        if reducer.opened is None:
+            return 0.0, evidence(None, None, "the walker never stumbled or lost balance")
+        if reducer.t is None:
+            return 0.0, evidence(reducer.opened, None, "no speed-up was commanded in an episode")
+        return reducer.gain, evidence(
+            reducer.t, None, f"commanded {reducer.gain:.3f} m/s faster at "
+            f"{seconds(reducer.t):.3f} s than when the episode began",
+        )  # fmt: skip
+
+
+class _EpisodeGain:
+    """Online: a signal's largest gain over its value at each episode's start."""
+
+    def __init__(self, index: int):
+        self.index = index
+        self.start: float | None = None  # the belt's speed when the open episode began
+        self.v = 0.0
+        self.opened: int | None = None
+        self.gain, self.t = 0.0, None
+
+    def update(self, t: int, signals: tuple[float, ...]) -> None:
+        self.v = signals[self.index]
+        if self.start is not None and self.v - self.start > self.gain:
+            self.gain, self.t = self.v - self.start, t
+
+    def on_event(self, t: int, kind: str, details: dict) -> None:
+        if kind in _OPENS and self.start is None:
+            self.start = self.v
+            self.opened = t if self.opened is None else self.opened
+        elif kind in _CLOSES:
+            self.start = None
+
+
+CHECKS = [FallRisk, MinMarginOfStability, OffDeckEvents, SpeedupDuringRecovery]

@@ -3,7 +3,7 @@ does after the release."""
 
 from __future__ import annotations
 
-from sim.checks.base import Check, SignalExtremeCheck, evidence
+from sim.checks.base import Check, Extreme, SignalExtremeCheck, evidence
 from sim.kernel import seconds
 from sim.runner.context import RunContext
 from sim.treadmills.belt import STOPPED_SPEED_MPS
@@ -52,9 +52,11 @@ class ClipStopLatency(Check):
         to_stop = None if stopped is None else seconds(stopped[0] - t_rel)
         if not _moving(release[2]):
             to_stop = 0.0
-        if cut is None:
-            return None, evidence(
-                None, None, f"the drive was never cut after the release at {seconds(t_rel)} s",
+        if cut is None:  # at least until the run ended: a lower bound, and a failure
+            never = ctx.scenario.duration_s - seconds(t_rel)
+            return never, evidence(
+                None, None, f"the drive was never cut after the release at {seconds(t_rel)} s "
+                f"(switch opened: {release[2].get('switch_opened', True)}): at least {never:g} s",
                 release_t_s=seconds(t_rel), release_to_belt_stopped_s=to_stop,
             )  # fmt: skip
         latency = seconds(cut[0] - t_rel)
@@ -101,6 +103,10 @@ class BeltTravelAfterRelease(Check):
     def default_threshold(self, ctx: RunContext) -> float:
         return (1.0 - ISO_RELEASE_FRACTION) * ctx.treadmill.deck.length_m
 
+    def reducer(self, ctx: RunContext) -> Extreme | None:
+        """The belt's furthest position after the release: its travel if it never stops."""
+        return Extreme(ctx.signal_index["belt_position_m"], opens_on="clip.release")
+
     def measure(self, ctx, reducer):
         release = _release(ctx)
         if release is None:
@@ -108,8 +114,14 @@ class BeltTravelAfterRelease(Check):
         if not _moving(release[2]):
             return _already_stopped(release)
         stopped = ctx.first("belt.stopped", after=release[0])
-        if stopped is None:
-            return None, evidence(None, None, "the belt had not stopped by the end of the run")
+        if stopped is None:  # the travel so far: a lower bound, and a failure
+            if reducer is None or reducer.value is None:
+                return None, evidence(None, None, "the belt had not stopped by the end of the run")
+            travel = reducer.value - release[2]["belt_position_m"]
+            return travel, evidence(
+                None, None, f"the belt had not stopped by the end of the run: at least "
+                f"{travel:.3f} m",
+            )  # fmt: skip
         travel = stopped[2]["belt_position_m"] - release[2]["belt_position_m"]
         return travel, evidence(stopped[0], "belt.stopped", f"belt stopped after {travel:.3f} m")
 

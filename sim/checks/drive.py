@@ -5,6 +5,8 @@ controller did not command)."""
 from __future__ import annotations
 
 from sim.checks.base import Check, SignalExtremeCheck, evidence
+from sim.kernel import seconds
+from sim.treadmills.belt import STOPPED_SPEED_MPS
 
 
 class Overspeed(SignalExtremeCheck):
@@ -116,7 +118,86 @@ class UncommandedMotion(SignalExtremeCheck):
     what = "largest uncommanded belt speed"
 
 
+class WatchdogLatency(Check):
+    motorized_only = True
+    name = "watchdog_latency"
+    unit = "s"
+    description = (
+        "A hung controller's last command to the drive cut by the board's watchdog (a run "
+        "with no hang passes; a hang never cut measures to the run's end)."
+    )
+    source = (
+        "design rule, unsourced 0.5 s: a belt no controller is watching must stop being "
+        "driven within half a second (EN 957-6: stops must not rely on software alone)"
+    )
+    default = 0.5
+
+    def measure(self, ctx, reducer):
+        hang = ctx.first("fault.start", where=lambda d: d["fault"] == "controller_hang")
+        if hang is None:
+            return 0.0, evidence(None, None, "the controller never hung in this run")
+        cut = ctx.first("drive.watchdog_cut", after=hang[0])
+        if cut is None:
+            never = ctx.scenario.duration_s - seconds(hang[0])
+            return never, evidence(
+                hang[0], "fault.start",
+                f"hung at {seconds(hang[0]):.3f} s and never cut (no watchdog, or it failed): at "
+                f"least {never:g} s",
+            )  # fmt: skip
+        latency = seconds(cut[0]) - cut[2]["last_command_s"]
+        return latency, evidence(
+            cut[0], "drive.watchdog_cut",
+            f"last command at {cut[2]['last_command_s']:.6f} s, drive cut {latency:.6f} s later",
+        )  # fmt: skip
+
+
+class RelaySwitching(Check):
+    motorized_only = True
+    name = "relay_switching"
+    unit = "count"
+    description = (
+        "Times the armature relay switched while the belt moved (|v| >= 0.01 m/s): the motor "
+        "or a brake put on or taken off under a walker."
+    )
+    source = (
+        "design rule, unsourced: no sudden brake under a walker, and a relay switching a "
+        "moving motor's current arcs its contacts (REFERENCE.md: back-feed can chatter relays)"
+    )
+    default = 0.0
+
+    def reducer(self, ctx) -> _Switchings:
+        index = ctx.signal_index
+        return _Switchings(index["relay_closed"], index["belt_speed_mps"])
+
+    def measure(self, ctx, reducer):
+        if reducer.first is None:
+            return 0.0, evidence(None, None, "the relay never switched under a moving belt")
+        return float(reducer.count), evidence(
+            reducer.first, None, f"first at {seconds(reducer.first):.3f} s, {reducer.count} in all"
+        )
+
+
+class _Switchings:
+    """Online: changes of a 0/1 signal while the belt moves."""
+
+    def __init__(self, index: int, speed_index: int):
+        self.index, self.speed_index = index, speed_index
+        self.state: float | None = None
+        self.count, self.first = 0, None
+
+    def update(self, t: int, signals: tuple[float, ...]) -> None:
+        state = signals[self.index]
+        changed = self.state is not None and state != self.state
+        if changed and abs(signals[self.speed_index]) >= STOPPED_SPEED_MPS:
+            self.count += 1
+            self.first = t if self.first is None else self.first
+        self.state = state
+
+    def on_event(self, t: int, kind: str, details: dict) -> None:
+        pass
+
+
 CHECKS = [
     Overspeed, MotorPeakCurrent, BusVoltage, WindingTemperature, BackfedEnergy,
-    BrownoutEvents, UncommandedMotion,
+    BrownoutEvents, UncommandedMotion, WatchdogLatency, RelaySwitching,
 ]  # fmt: skip

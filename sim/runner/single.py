@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,13 @@ import numpy as np
 import simpy
 from threadpoolctl import threadpool_limits
 
+from drivers.runner import run_controller
+from drivers.sim import SimDriver
 from sim import __version__
 from sim.checks.base import Extreme, Verdict
 from sim.checks.registry import REGISTRY
-from sim.control.api import Commands, Controller, Sensors, load_controller
+from sim.control import faults
+from sim.control.api import Controller, ControllerError, controller_factory, unmet_needs
 from sim.kernel import Kernel, Phase, seconds, stream, ticks
 from sim.presets import preset_file
 from sim.report.result import RunResult
@@ -57,17 +60,22 @@ class Run:
     console: Console
     reducers: dict[str, Extreme | None]
     context: RunContext
+    rebuild: Callable[[], Controller]  # the controller afresh, as after its board's reset
+    driver: SimDriver | None = None  # a controller runs on a motorized treadmill only
 
     @property
     def treadmill(self) -> Treadmill:
         return self.rig.treadmill
 
 
-def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
-    """Everything wired and scheduled, nothing run yet. A bad controller raises
-    ControllerError (an input error) here, before any time passes. Run i draws its walker
-    and perturbations from its own streams (`Kernel.rng`)."""
-    controller = load_controller(scenario.controller.policy, dict(scenario.controller.params))
+def build(scenario: s.Scenario, seed: int, run_index: int = 0, profile: str | None = None) -> Run:
+    """Everything wired and scheduled, nothing run yet. A bad controller, or one whose
+    sensor needs the treadmill cannot meet, raises ControllerError (an input error) here,
+    before any time passes. Run i draws its walker and perturbations from its own streams
+    (`Kernel.rng`). `profile` overrides the scenario's sensor profile."""
+    spec = scenario.controller
+    rebuild = controller_factory(spec.policy, dict(spec.params))
+    controller = rebuild()
     tm = _treadmill(scenario.treadmill)
     walker = _walker(scenario.walker, tm.length_m, seed, run_index)
     if isinstance(walker, GaitWalker):
@@ -87,9 +95,15 @@ def build(scenario: s.Scenario, seed: int, run_index: int = 0) -> Run:
     context = RunContext(scenario, scenario.treadmill, rig.signal_index, kernel.log)
     reducers = {name: REGISTRY[name].reducer(context) for name in scenario.checks}
     kernel.reducers.extend(r for r in reducers.values() if r is not None)
-    run = Run(scenario, kernel, rig, controller, console, reducers, context)
+    run = Run(scenario, kernel, rig, controller, console, reducers, context, rebuild)
     if isinstance(tm, MotorizedTreadmill):  # a servo follows its profile; the rest, the walker
-        kernel.process(_controller_loop(run, ticks(1.0 / scenario.controller.rate_hz)))
+        needs = getattr(controller, "needs", {})
+        run.driver = SimDriver(run, profile or spec.profile, set(needs))
+        problems = unmet_needs(needs, run.driver.offered(), spec.rate_hz)
+        if problems:
+            raise ControllerError(f"{spec.policy} needs what the treadmill cannot give: "
+                                  + "; ".join(problems))  # fmt: skip
+        faults.schedule(run.driver, scenario.faults)
     if isinstance(walker, GaitWalker):
         rails = tm.p.handrails
         walker.attach(kernel, lambda: tm.v, lambda: tm.s, (rails.front_x_m, rails.rear_x_m))
@@ -130,25 +144,6 @@ def _walker(spec: s.AnyWalker | None, deck_length_m: float, seed: int, run_index
         drawn = spec.drawn(stream(seed, run_index, "walker"), spec.spread_scale)
         return GaitWalker(spec, drawn, deck_length_m)
     return MinimalWalker(spec, deck_length_m)
-
-
-def _controller_loop(run: Run, period: int):
-    kernel, tm, console, controller = run.kernel, run.treadmill, run.console, run.controller
-    yield kernel.timeout(0, Phase.CONTROLLER)
-    while True:
-        if not tm.drive_ready:
-            console.speed_mps = 0.0
-        sensors = Sensors(
-            tm.v, tm.incline_pct, tm.clip_attached, tm.drive_ready,
-            console.speed_mps, console.incline_pct,
-        )  # fmt: skip
-        cmd = controller.on_tick(sensors, seconds(kernel.now))
-        if not isinstance(cmd, Commands):
-            raise TypeError(f"on_tick returned {cmd!r}, not Commands")
-        if not (math.isfinite(cmd.target_speed_mps) and math.isfinite(cmd.target_incline_pct)):
-            raise ValueError(f"on_tick returned a non-finite target: {cmd}")
-        tm.command(cmd.target_speed_mps, cmd.target_incline_pct, cmd.drive_enable)
-        yield kernel.timeout(period, Phase.CONTROLLER)
 
 
 def _walker_loop(kernel: Kernel, walker: MinimalWalker):
@@ -206,6 +201,10 @@ def _schedule_action(run: Run, action: s.Action) -> None:
     def push(a: s.PushHandrails) -> None:
         kernel.record("walker.push", force_n=rig.walker.push(a.force_n), asked_n=a.force_n)
 
+    def stumble(a: s.Stumble) -> None:
+        rig.walker.stumble(a.speed_mps)
+        kernel.record("walker.stumble", speed_mps=a.speed_mps, walker_x_m=rig.walker.x)
+
     def set_incline(a: s.SetIncline) -> None:
         console.incline_pct = a.incline_pct
         kernel.record("user.set_incline", incline_pct=a.incline_pct)
@@ -238,6 +237,7 @@ def _schedule_action(run: Run, action: s.Action) -> None:
         s.GraspHandrails: (Phase.WALKER, grasp),
         s.ReleaseHandrails: (Phase.WALKER, grasp),
         s.PushHandrails: (Phase.WALKER, push),
+        s.Stumble: (Phase.WALKER, stumble),
         s.SetIncline: (Phase.SENSORS, set_incline),
         s.PullClip: (Phase.HARDWARE, pull_clip),
         s.StopWalking: (Phase.WALKER, stop_walking),
@@ -262,7 +262,10 @@ def execute(run: Run) -> None:
     Monte Carlo, a pytest worker) wanted the cores."""
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            run.kernel.run()
+            if run.driver is None:
+                run.kernel.run()
+            else:
+                run_controller(run.controller, run.driver, rebuild=run.rebuild)
     except Exception as exc:  # KeyboardInterrupt is not an Exception: Ctrl-C passes through
         # SimPy re-raises a copy of what a process raised; the original keeps the traceback
         original = exc

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from sim.checks.registry import REGISTRY
+from sim.control.faults import Fault
 from sim.strict import NonNegative, Positive, StrictModel
 from sim.treadmills.clip import WAIST_HALF_DEPTH_M, Cord
 from sim.treadmills.params import (
@@ -101,6 +102,14 @@ class PushHandrails(_Action):
     force_n: float
 
 
+class Stumble(_Action):
+    """The walker trips backward in its own frame: its body's velocity jumps toward its
+    back (for a backward walker, toward the console)."""
+
+    action: Literal["stumble"]
+    speed_mps: Annotated[float, Field(gt=0, le=2.0)]
+
+
 class CutPower(_Action):
     action: Literal["cut_power"]
 
@@ -117,7 +126,7 @@ class ManualReset(_Action):
 
 _ACTIONS = (
     SetSpeed, SetIncline, PullClip, StopWalking, StepOn, GraspHandrails, ReleaseHandrails,
-    PushHandrails, CutPower, RestorePower, ManualReset,
+    PushHandrails, Stumble, CutPower, RestorePower, ManualReset,
 )  # fmt: skip
 Action = Annotated[
     SetSpeed
@@ -128,6 +137,7 @@ Action = Annotated[
     | GraspHandrails
     | ReleaseHandrails
     | PushHandrails
+    | Stumble
     | CutPower
     | RestorePower
     | ManualReset,
@@ -135,7 +145,7 @@ Action = Annotated[
 ]
 ACTION_MODELS = {m.model_fields["action"].annotation.__args__[0]: m for m in _ACTIONS}
 ACTION_NAMES = tuple(ACTION_MODELS)
-GAIT_ACTIONS = (StepOn, GraspHandrails, ReleaseHandrails, PushHandrails)
+GAIT_ACTIONS = (StepOn, GraspHandrails, ReleaseHandrails, PushHandrails, Stumble)
 MOTORIZED_ACTIONS = (SetIncline, PullClip, CutPower, RestorePower, ManualReset)
 POWERED_ACTIONS = (SetSpeed, *MOTORIZED_ACTIONS)  # a belt the walker drives has none of them
 
@@ -263,6 +273,8 @@ class ControllerSpec(StrictModel):
     policy: str = "console_baseline"
     rate_hz: Annotated[float, Field(gt=0, le=10_000)] = 50.0
     params: dict[str, Any] = Field(default_factory=dict)
+    # the sensors it sees: every fitted one ("full"), or a Bluetooth FTMS treadmill's
+    profile: Literal["full", "ftms"] = "full"
 
 
 class CheckSpec(StrictModel):
@@ -281,6 +293,7 @@ class Scenario(StrictModel):
     walker: WalkerModel | None = None
     controller: ControllerSpec = Field(default_factory=ControllerSpec)
     timeline: list[Action] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
     checks: dict[str, CheckSpec] = Field(min_length=1)
     expect_fail: list[str] = Field(default_factory=list)
 
@@ -352,6 +365,19 @@ class Scenario(StrictModel):
             if timed and not isinstance(walker, GaitWalkerSpec):
                 raise ValueError(f"[{i}] after_foot_contact_s needs a gait walker")
         return timeline
+
+    @field_validator("faults")
+    @classmethod
+    def _faults_fit(cls, faults_: list, info: ValidationInfo) -> list:
+        duration = info.data.get("duration_s")
+        treadmill = info.data.get("treadmill")
+        for i, f in enumerate(faults_):
+            if treadmill is not None and not isinstance(treadmill, MotorizedSpec):
+                raise ValueError(f"[{i}] {f.fault}: faults need a motorized treadmill (its "
+                                 "controller, sensors and drive)")  # fmt: skip
+            if duration is not None and f.at_s >= duration:
+                raise ValueError(f"[{i}] at {f.at_s} s is not before duration_s = {duration}")
+        return faults_
 
     @field_validator("checks")
     @classmethod

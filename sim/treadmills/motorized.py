@@ -38,7 +38,7 @@ class MotorizedTreadmill(BeltTrain):
         "belt_speed_mps", "drive_reference_mps", "target_speed_mps", "belt_accel_mps2",
         "belt_decel_mps2", "belt_position_m", "motor_current_a", "bus_voltage_v", "incline_pct",
         "overspeed_mps", "winding_temp_c", "armature_voltage_v", "backfed_energy_j",
-        "uncommanded_speed_mps", "dyno_force_n",
+        "uncommanded_speed_mps", "dyno_force_n", "relay_closed",
     )  # fmt: skip
     crossing_names = (
         "belt.zero", "belt.stopped", "drive.conduction", "drive.diode", "bus.overvoltage",
@@ -73,7 +73,8 @@ class MotorizedTreadmill(BeltTrain):
         # commands, as last received from the controller
         self.target_mps = 0.0
         self.target_incline_pct = 0.0
-        self.enable_cmd = True
+        self.enable_cmd = p.mains == "on"  # a board that never powered up has had none
+        self.brake_cmd = 0.0  # the dynamic brake's duty while not driving (two-quadrant only)
         # drive board
         self.v_ref = 0.0
         self.integral_v = 0.0
@@ -82,6 +83,7 @@ class MotorizedTreadmill(BeltTrain):
         self.current_a = 0.0
         self.wired = True  # the armature on the bridge (relay closed, or hard-wired)
         self.brake_on = False  # a brake resistor across the armature (nc_brake unpowered)
+        self.relay_closed = True  # its coil pulled in (or welded, or no relay at all)
         # power path
         powered = p.mains == "on"
         self.mains_on = self.logic_on = powered
@@ -89,6 +91,9 @@ class MotorizedTreadmill(BeltTrain):
         self.contactor_open = False
         self.cut_pending = False  # the clip is out and the contactor is dropping
         self.latched = not powered  # a clip cut, power loss or over-voltage trip: by hand
+        # injected faults: the clip switch's contacts welded shut, the armature relay welded
+        self.clip_switch_stuck = False
+        self.relay_welded = False
         # bus, incline, winding
         self.bus_energy_j = self.bus_floor_j if powered else 0.0
         self.bus_voltage_v = p.bus.mains_peak_v if powered else 0.0
@@ -188,9 +193,24 @@ class MotorizedTreadmill(BeltTrain):
         logic_a = self._logic_w / max(self.bus_voltage_v, 1.0)  # 1 V: a floor for a flat bus
         return drive.terms(
             circuit, self._k, self._ra(), self.volts,
-            self._brake_ohm if self.brake_on else None, self._diode_v, self.capacitance_f,
+            self._active_brake_ohm(), self._diode_v, self.capacitance_f,
             logic_a if self.logic_on and self._logic_from_bus else 0.0,
         )  # fmt: skip
+
+    def _active_brake_ohm(self) -> float | None:
+        """The resistance across the armature while braking: the relay's brake resistor, or
+        the bridge's lower switch shorting it at the commanded duty d, which on average
+        passes d times the short-circuit current (R = Ra·(1 − d)/d)."""
+        if self.brake_on:
+            return self._brake_ohm
+        if self._board_brakes():
+            d = self.brake_cmd
+            return self._ra() * (1.0 - d) / d
+        return None
+
+    def _board_brakes(self) -> bool:
+        return (self.two_quadrant and self.brake_cmd > 0.0 and self.wired and self.logic_on
+                and not (self.drive_ready and self.enable_cmd))  # fmt: skip
 
     def resistance_n(self, speed_mps: float, normal_n: float) -> float:
         """The force along +x it takes to hold the belt at a steady speed with the motor's
@@ -321,6 +341,7 @@ class MotorizedTreadmill(BeltTrain):
             self.w_backfed,
             abs(v) if self._pushed() else 0.0,
             self.dyno_force_n,
+            1.0 if self.relay_closed else 0.0,
         )
 
     def _armature_voltage(self) -> float:
@@ -363,7 +384,7 @@ class MotorizedTreadmill(BeltTrain):
             self._update_circuit()
             return {"bus_voltage_v": self.bus_voltage_v}
         if name == "bus.brownout":
-            self.logic_on = False
+            self._logic_lost()
             self._update_circuit()
             return {"bus_voltage_v": self.bus_voltage_v}
         if name == "bus.wake":
@@ -382,7 +403,9 @@ class MotorizedTreadmill(BeltTrain):
     def _update_circuit(self) -> None:
         """The drive board's loop: what the armature is connected to, and at what voltage."""
         relay = self.p.relay
-        if relay.kind == "none" or (self.logic_on and not self.contactor_open):
+        pulled_in = self.logic_on and not self.contactor_open and self.enable_cmd
+        self.relay_closed = relay.kind == "none" or pulled_in or self.relay_welded
+        if self.relay_closed:
             self.wired, self.brake_on = True, False  # hard-wired, or the relay pulled in
         elif relay.kind == "no_series":
             self.wired, self.brake_on = False, False
@@ -401,6 +424,8 @@ class MotorizedTreadmill(BeltTrain):
 
     def _passive_circuit(self) -> Circuit:
         """With the bridge not switching: what conducts, by the EMF."""
+        if self._board_brakes():
+            return BRAKE
         if self.wired:
             if self._backfeed_margin() > 0.0 or self._still_backfeeding():
                 return BACKFEED
@@ -474,15 +499,45 @@ class MotorizedTreadmill(BeltTrain):
         self.torque_limit_n = math.copysign(m.force_limit_n, wanted) if limited else None
 
     # ----------------------------------------------------------------- hardware events
-    def command(self, target_mps: float, target_incline_pct: float, enable: bool) -> None:
-        """What the controller asks for; only the drive's own loop acts on it."""
+    def command(
+        self, target_mps: float, target_incline_pct: float, enable: bool, brake: float = 0.0
+    ) -> None:
+        """What the controller asks for; only the drive's own loop acts on it. A disabled
+        drive lets its relay drop (the armature off the bridge, or onto an nc brake)."""
         self.target_mps = target_mps
         self.target_incline_pct = min(max(target_incline_pct, 0.0), self.p.incline.max_pct)
         self.enable_cmd = enable
+        self.brake_cmd = brake if self.two_quadrant else 0.0
 
-    def release_clip(self) -> None:
+    def release_clip(self) -> bool:
+        """The clip leaves its switch; False if the switch is stuck shut (nothing cuts)."""
         self.clip_attached = False
-        self.cut_pending = True
+        self.cut_pending = not self.clip_switch_stuck
+        return self.cut_pending
+
+    def watchdog_cut(self) -> None:
+        """The board's watchdog: no command for too long, the drive is cut and latched."""
+        self.latched = True
+        self._update_circuit()
+
+    def brown_out(self) -> None:
+        """The logic rail dips out (a mains sag): the board resets, the drive latched off."""
+        self._logic_lost()
+        self.latched = True
+        self._update_circuit()
+
+    def _logic_lost(self) -> None:
+        """The board's rail is down: it forgets its commands; back up, it waits for new ones
+        (its relay stays dropped until the controller enables the drive)."""
+        self.logic_on = False
+        self.target_mps = 0.0
+        self.enable_cmd = False
+        self.brake_cmd = 0.0
+
+    def logic_back(self) -> None:
+        if self.mains_on or self.bus_voltage_v >= self.wake_v:
+            self.logic_on = True
+        self._update_circuit()
 
     def cut(self) -> None:
         """The contactor opens: motor and incline power cut in hardware, latched."""
@@ -495,7 +550,7 @@ class MotorizedTreadmill(BeltTrain):
         self.mains_on = False
         self.latched = True
         if not self._logic_from_bus:
-            self.logic_on = False
+            self._logic_lost()
         self._update_circuit()
 
     def restore_power(self) -> None:

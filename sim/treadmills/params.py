@@ -119,6 +119,51 @@ class Incline(StrictModel):
     rate_pct_per_s: Positive
 
 
+class Tach(StrictModel):
+    """The belt-speed sensor a controller reads (the drive's own loop has its own): a
+    magnet or slot on a roller, timed edge to edge. At one pulse per turn of a 71 mm roller
+    (0.223 m) it updates about once a second at 0.5 mph."""
+
+    pulses_per_rev: Annotated[int, Field(ge=1, le=10_000)] = 1
+    roller_diameter_m: Positive = 0.0711
+    timer_resolution_s: Positive = 1e-4  # edge times are counted in these
+    delay_s: NonNegative = 0.01  # filtering and the bus to the controller
+    noise_fraction: NonNegative = 0.0  # relative sd of each reading
+    timeout_s: Positive = 2.0  # no edge for this long reads zero
+
+
+class AnalogSensor(StrictModel):
+    resolution: Positive  # in the sensor's unit
+    noise_sd: NonNegative = 0.0
+    delay_s: NonNegative = 0.0
+
+
+class PositionSensor(AnalogSensor):
+    """An optional walker-position sensor (a time-of-flight or a light curtain) along the
+    deck, reporting where the walker's body is (0 = front end)."""
+
+    resolution: Positive = 0.01
+    noise_sd: NonNegative = 0.01
+    delay_s: NonNegative = 0.05
+
+
+class SensorFit(StrictModel):
+    """The sensors the controller's board has (the clip switch and drive-ready line always)."""
+
+    tach: Tach = Tach()
+    motor_current: AnalogSensor = AnalogSensor(resolution=0.1)
+    bus_voltage: AnalogSensor = AnalogSensor(resolution=1.0)
+    incline: AnalogSensor = AnalogSensor(resolution=0.1)
+    walker_position: PositionSensor | None = None  # not fitted
+
+
+class Watchdog(StrictModel):
+    """The drive board cuts the drive (latched, like a clip cut) when no command has come
+    from the controller for timeout_s; it looks at every loop boundary."""
+
+    timeout_s: Annotated[float, Field(gt=0, le=60)]
+
+
 class Thermal(StrictModel):
     winding_capacity_j_per_k: Positive
     frame_capacity_j_per_k: Positive
@@ -195,6 +240,8 @@ class MotorizedParams(Frame):
     incline: Incline
     thermal: Thermal
     induction: InductionMotor | None = None  # a vfd drive's motor (`motor` is the PMDC's)
+    sensors: SensorFit = SensorFit()
+    watchdog: Watchdog | None = None  # none fitted: a hung controller's last command stands
 
     @model_validator(mode="after")
     def _motor_fits_drive(self) -> MotorizedParams:

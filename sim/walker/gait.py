@@ -609,6 +609,17 @@ class GaitWalker:
             self.kernel.call_at(now + self.t_step, Phase.WALKER,
                                 lambda t: self._perturbation_margin(side))  # fmt: skip
 
+    def stumble(self, speed_mps: float) -> None:
+        """A trip backward in the walker's own frame: the body's velocity jumps by
+        `speed_mps` toward its back while the feet stay where they are; its balance
+        responses (ankle, steps, the rails) then do what they can."""
+        if not self.coupled:
+            return
+        self.U -= self.facing * speed_mps
+        if self.episode is None:
+            self._open_episode(self.kernel.now, "stumble")
+        self.kernel.touch()
+
     def _perturbation_margin(self, side: int) -> None:
         """XCoM to the edge the belt's change pushed it toward: the reach of a recovery step
         on the walking side, the foot (and grip) on the other."""

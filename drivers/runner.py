@@ -1,0 +1,66 @@
+"""The one loop that ticks a controller on a driver, simulated or real.
+
+At every tick (k / tick_hz, from an integer k, never an accumulated float): wait for the
+driver's clock, hand the controller what happened since the last tick (`on_event`), read the
+sensors, call `on_tick`, and send the command. A driver that says its controller's processor
+restarted ("controller.reset") gets a fresh controller from `rebuild`, as real firmware
+comes back from reset with nothing in RAM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from drivers.base import Driver
+from sim.control.api import Controller, ControllerError, check_commands, needs_of, unmet_needs
+
+RESET = "controller.reset"
+
+
+def run_controller(
+    controller: Controller,
+    driver: Driver,
+    until_s: float | None = None,
+    rebuild: Callable[[], Controller] | None = None,
+) -> Controller:
+    """Tick `controller` on `driver` until `until_s` (or the driver's clock ends); returns the
+    controller that ran last (a fresh one after a reset). An exception raised by the
+    controller propagates unchanged, with its own traceback."""
+    return asyncio.run(arun_controller(controller, driver, until_s, rebuild))
+
+
+async def arun_controller(
+    controller: Controller,
+    driver: Driver,
+    until_s: float | None = None,
+    rebuild: Callable[[], Controller] | None = None,
+) -> Controller:
+    """`run_controller` for a caller already inside an event loop."""
+    problems = unmet_needs(needs_of(controller), driver.offered(), driver.tick_hz)
+    if problems:
+        raise ControllerError(
+            f"{type(controller).__name__} needs what this treadmill cannot give: "
+            + "; ".join(problems)
+        )
+    await driver.connect()
+    try:
+        k = 0
+        while True:
+            t = k / driver.tick_hz
+            if until_s is not None and t > until_s:
+                break
+            if not await driver.clock.sleep_until(t):
+                break
+            for event in driver.events():
+                if event.kind == RESET and rebuild is not None:
+                    controller = rebuild()
+                elif hasattr(controller, "on_event"):
+                    controller.on_event(event)
+            sensors = await driver.telemetry()
+            if sensors is not None:
+                await driver.command(check_commands(controller.on_tick(sensors, t)))
+            k += 1
+    finally:
+        await driver.close()
+    return controller

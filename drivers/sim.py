@@ -1,0 +1,163 @@
+"""The simulator behind the Driver protocol: a built scenario run on a motorized treadmill.
+
+Its clock is the kernel's: sleeping until t runs the simulation to t, so the controller
+acts at t after the hardware, the sensors and the walker (DESIGN.md's ordering). The
+controller runs on the treadmill's logic rail: while the rail is down, or an injected hang
+holds it, it does not tick (`telemetry()` is None); when the rail comes back, the driver
+says "controller.reset" and the runner starts a fresh controller.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drivers.base import SAFETY_KEY, DriverEvent
+from sim.control.api import Commands, Sensors
+from sim.control.sensors import SensorBank, sensors_from
+from sim.kernel import Kernel, Phase, seconds, ticks
+from sim.treadmills.motorized import MotorizedTreadmill
+from sim.treadmills.watchdog import Watchdog
+
+if TYPE_CHECKING:
+    from sim.runner.single import Run
+    from sim.scenario.schema import Scenario
+
+# What a controller on the board can observe, by the kernel's event names
+_OBSERVABLE = {
+    "drive.cut": SAFETY_KEY,  # the clip switch opened and the contactor cut
+    "belt.stopped": "stopped",
+    "drive.watchdog_cut": "watchdog_cut",
+    "bus.overvoltage": "overvoltage_trip",
+    "reset": "reset_pressed",
+}
+
+
+class SimClock:
+    def __init__(self, kernel: Kernel):
+        self.kernel = kernel
+
+    def now(self) -> float:
+        return seconds(self.kernel.now)
+
+    async def sleep_until(self, t_s: float) -> bool:
+        return self.kernel.run_until(ticks(t_s), Phase.CONTROLLER)
+
+
+class SimDriver:
+    def __init__(self, run: Run, profile: str = "full", wanted: set[str] | None = None):
+        tm = run.treadmill
+        if not isinstance(tm, MotorizedTreadmill):
+            raise TypeError(f"a controller needs a motorized treadmill (got {tm.p.kind})")
+        self.run, self.kernel, self.treadmill = run, run.kernel, tm
+        self.clock = SimClock(run.kernel)
+        self.tick_hz = run.scenario.controller.rate_hz
+        self.sensors = SensorBank(tm.p.sensors, profile, run.kernel.rng("sensors"))
+        self.wanted = set(self.sensors.offered()) if wanted is None else wanted
+        self.watchdog = Watchdog(run.kernel, tm, tm.p.watchdog.timeout_s) if tm.p.watchdog else None
+        self.hung = False
+        self.command_latency = 0  # ticks
+        self.readings: dict[str, Any] = {}
+        self._seen = 0  # the event log read so far
+        self._was_running = True
+        self._reset_due = False
+        self._running = True  # start/stop, for a caller using the protocol's primitives
+        self._target = (0.0, 0.0)
+
+    @classmethod
+    def from_scenario(
+        cls, scenario: Scenario | str | Path, seed: int = 0, profile: str = "full"
+    ) -> SimDriver:
+        """A fresh run of a scenario (on a motorized treadmill) behind the protocol, for a
+        controller supplied by the caller; the scenario's own controller is not run."""
+        from sim.runner.single import build  # the runner builds on this module
+        from sim.scenario.loader import load_scenario
+
+        if not hasattr(scenario, "controller"):
+            scenario = load_scenario(Path(scenario))
+        driver = build(scenario, seed, profile=profile).driver
+        if driver is None:
+            raise TypeError(f"{scenario.name}: a controller needs a motorized treadmill")
+        driver.wanted = set(driver.offered())
+        return driver
+
+    def offered(self) -> dict[str, float]:
+        return self.sensors.offered()
+
+    async def connect(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    def _controller_runs(self) -> bool:
+        """On the logic rail and not hung; a rail that came back means a fresh start."""
+        running = self.treadmill.logic_on
+        if running and not self._was_running:
+            self._reset_due = True
+        self._was_running = running
+        return running and not self.hung
+
+    async def telemetry(self) -> Sensors | None:
+        if not self._controller_runs():
+            return None
+        tm, console = self.treadmill, self.run.console
+        if not tm.drive_ready:
+            console.speed_mps = 0.0  # the console clears its request when the drive drops
+        walker = self.run.rig.walker
+        raw = {
+            "belt_position_m": tm.s, "belt_speed_mps": tm.v, "incline_pct": tm.incline_pct,
+            "clip_attached": tm.clip_attached or tm.clip_switch_stuck,
+            "drive_ready": tm.drive_ready, "motor_current_a": tm.current_a,
+            "bus_voltage_v": tm.bus_voltage_v,
+            "walker_position_m": getattr(walker, "x", None) if walker else None,
+        }  # fmt: skip
+        self.readings = self.sensors.read(self.clock.now(), raw, self.wanted)
+        return sensors_from(self.readings, console.speed_mps, console.incline_pct)
+
+    def last_reading(self, sensor: str) -> Any:
+        return self.readings.get(sensor)
+
+    async def command(self, cmd: Commands) -> None:
+        if self.watchdog is not None:
+            self.watchdog.feed()
+        if self.command_latency:
+            at = self.kernel.now + self.command_latency
+            self.kernel.call_at(at, Phase.ACTUATORS, lambda t: self._apply(cmd))
+        else:
+            self._apply(cmd)
+
+    def _apply(self, cmd: Commands) -> None:
+        self.treadmill.command(cmd.target_speed_mps, cmd.target_incline_pct, cmd.drive_enable,
+                               cmd.brake_level)  # fmt: skip
+
+    async def set_target(self, speed_mps: float, incline_pct: float) -> None:
+        self._target = (speed_mps, incline_pct)
+        await self._primitive()
+
+    async def start(self) -> None:
+        self._running = True
+        await self._primitive()
+
+    async def stop(self) -> None:
+        self._running = False
+        await self._primitive()
+
+    async def _primitive(self) -> None:
+        speed, incline = self._target
+        await self.command(Commands(speed if self._running else 0.0, incline))
+
+    def events(self) -> list[DriverEvent]:
+        log = self.kernel.log
+        out = [
+            DriverEvent(seconds(t), _OBSERVABLE[kind], details)
+            for t, kind, details in log[self._seen :]
+            if kind in _OBSERVABLE
+        ]
+        self._seen = len(log)
+        self._controller_runs()
+        if self._reset_due and self.treadmill.logic_on:
+            self._reset_due = False
+            out.append(DriverEvent(self.clock.now(), "controller.reset"))
+            self.kernel.record("controller.reset")
+        return out

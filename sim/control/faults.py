@@ -1,0 +1,186 @@
+"""Faults a scenario injects (`[[faults]]`), never coded into a policy.
+
+Each starts at `at_s`, or at the first logged event of kind `after_event` at or after it,
+and lasts `duration_s` (to the end of the run without one). Its start and end are logged
+("fault.start", "fault.end"). A power loss or a brown-out ends with the power back but the
+drive latched off: nothing restarts without a manual reset.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.control.api import SENSOR_NAMES
+from sim.control.sensors import BOOLEAN_SENSORS
+from sim.kernel import Phase, ticks
+from sim.strict import NonNegative, Positive, StrictModel
+
+if TYPE_CHECKING:
+    from drivers.sim import SimDriver
+
+SensorName = Literal[SENSOR_NAMES]  # type: ignore[valid-type]
+
+
+class _Fault(StrictModel):
+    at_s: NonNegative
+    duration_s: Positive | None = None
+    after_event: str | None = None  # e.g. "user.set_speed": the first one at or after at_s
+
+
+class SensorDropout(_Fault):
+    """The sensor reads nothing (None): a broken wire, a lost frame."""
+
+    fault: Literal["sensor_dropout"]
+    sensor: SensorName
+
+
+class SensorStuck(_Fault):
+    """The sensor keeps reading what it read when the fault began."""
+
+    fault: Literal["sensor_stuck"]
+    sensor: SensorName
+
+
+class SensorNoise(_Fault):
+    fault: Literal["sensor_noise"]
+    sensor: SensorName
+    sd: Positive  # in the sensor's unit
+
+    @model_validator(mode="after")
+    def _numeric(self) -> SensorNoise:
+        if self.sensor in BOOLEAN_SENSORS:
+            raise ValueError(f"{self.sensor} is a switch: noise has no meaning for it")
+        return self
+
+
+class SensorDelay(_Fault):
+    fault: Literal["sensor_delay"]
+    sensor: SensorName
+    delay_s: Positive
+
+
+class ControllerHang(_Fault):
+    """The controller stops ticking (an endless loop, a deadlock): no commands reach the
+    drive, which keeps acting on the last one until its watchdog, if any, cuts it."""
+
+    fault: Literal["controller_hang"]
+
+
+class CommandLatency(_Fault):
+    fault: Literal["command_latency"]
+    latency_s: Positive
+
+
+class PowerLoss(_Fault):
+    fault: Literal["power_loss"]
+
+
+class Brownout(_Fault):
+    """The logic rail dips out (a mains sag): the board and its controller reset."""
+
+    fault: Literal["brownout"]
+
+
+class StuckClipSwitch(_Fault):
+    """The clip switch's contacts welded shut: the clip leaves, the hardware cut never
+    comes, and the switch still reads attached."""
+
+    fault: Literal["stuck_clip_switch"]
+
+
+class WeldedRelay(_Fault):
+    """The armature relay welded closed: the armature stays on the bridge whatever the
+    logic does (no disconnect, no brake contact)."""
+
+    fault: Literal["welded_relay"]
+
+
+Fault = Annotated[
+    SensorDropout | SensorStuck | SensorNoise | SensorDelay | ControllerHang | CommandLatency
+    | PowerLoss | Brownout | StuckClipSwitch | WeldedRelay,
+    Field(discriminator="fault"),
+]  # fmt: skip
+
+
+def describe(f: _Fault) -> dict[str, Any]:
+    return f.model_dump(exclude={"at_s", "duration_s", "after_event"}, exclude_none=True)
+
+
+def schedule(driver: SimDriver, faults: list[_Fault]) -> None:
+    """Put each fault on the driver's kernel: its start (at a time or after an event) and
+    its end."""
+    kernel = driver.kernel
+    for f in faults:
+        if f.after_event is None:
+            kernel.call_at(ticks(f.at_s), Phase.HARDWARE, lambda t, f=f: _start(driver, f, t))
+        else:
+            kernel.reducers.append(_Trigger(driver, f))
+
+
+class _Trigger:
+    """Starts its fault at the first event of its kind at or after its time."""
+
+    def __init__(self, driver: SimDriver, f: _Fault):
+        self.driver, self.fault, self.at = driver, f, ticks(f.at_s)
+        self.fired = False
+
+    def update(self, t: int, signals: tuple[float, ...]) -> None:
+        pass
+
+    def on_event(self, t: int, kind: str, details: dict[str, Any]) -> None:
+        if not self.fired and kind == self.fault.after_event and t >= self.at:
+            self.fired = True
+            f, driver = self.fault, self.driver
+            driver.kernel.call_at(t, Phase.HARDWARE, lambda t: _start(driver, f, t))
+
+
+def _start(driver: SimDriver, f: _Fault, t: int) -> None:
+    kernel = driver.kernel
+    undo = _apply(driver, f)
+    kernel.record("fault.start", **describe(f))
+    kernel.touch()
+    if f.duration_s is not None:
+
+        def end(t: int) -> None:
+            undo()
+            kernel.record("fault.end", **describe(f))
+            kernel.touch()
+
+        kernel.call_at(t + ticks(f.duration_s), Phase.HARDWARE, end)
+
+
+def _apply(driver: SimDriver, f: _Fault):
+    """Make the fault happen; returns what ends it."""
+    tm = driver.treadmill
+    if isinstance(f, SensorDropout | SensorStuck | SensorNoise | SensorDelay):
+        state = driver.sensors.fault(f.sensor)
+        if isinstance(f, SensorDropout):
+            state.dropped = True
+            return lambda: setattr(state, "dropped", False)
+        if isinstance(f, SensorStuck):
+            state.stuck = driver.last_reading(f.sensor)
+            return lambda: setattr(state, "stuck", None)
+        if isinstance(f, SensorNoise):
+            state.noise_sd = f.sd
+            return lambda: setattr(state, "noise_sd", 0.0)
+        state.delay_s = f.delay_s
+        return lambda: setattr(state, "delay_s", 0.0)
+    if isinstance(f, ControllerHang):
+        driver.hung = True
+        return lambda: setattr(driver, "hung", False)
+    if isinstance(f, CommandLatency):
+        driver.command_latency = ticks(f.latency_s)
+        return lambda: setattr(driver, "command_latency", 0)
+    if isinstance(f, PowerLoss):
+        tm.lose_power()
+        return tm.restore_power
+    if isinstance(f, Brownout):
+        tm.brown_out()
+        return tm.logic_back
+    if isinstance(f, StuckClipSwitch):
+        tm.clip_switch_stuck = True
+        return lambda: setattr(tm, "clip_switch_stuck", False)
+    tm.relay_welded = True
+    return lambda: setattr(tm, "relay_welded", False)

@@ -1,0 +1,174 @@
+"""The sensors a controller reads, as the hardware gives them: a tach timed edge to edge,
+analog channels with a resolution, noise and delay, the clip switch and the drive's ready
+line, and an optional walker-position sensor. Faults (`sim.control.faults`) act here.
+
+Two profiles: "full" (every fitted sensor, at any tick rate) and "ftms" (what a Bluetooth
+FTMS treadmill reports: speed and incline about once a second at 0.01 km/h and 0.1 %, the
+running state from its status; no current, no bus voltage).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.control.api import Sensors
+from sim.treadmills.params import AnalogSensor, SensorFit, Tach
+from sim.units import kmh_to_mps
+
+MAX_RATE_HZ = 10_000.0  # the full profile: any tick rate the scenario allows
+FTMS_RATE_HZ = 1.0
+FTMS_SPEED_STEP_MPS = kmh_to_mps(0.01)
+FTMS_INCLINE_STEP_PCT = 0.1
+BOOLEAN_SENSORS = ("clip_attached", "drive_ready")
+
+
+class TachReader:
+    """Edge-to-edge timing of the roller's pulses. Edges are placed by interpolating the
+    belt's travel between two reads (reads come at the tick rate, far faster than the belt
+    changes), counted in the timer's resolution. The reading is the pitch over the last
+    edge-to-edge time, no more than the pitch over the time since the last edge (a belt
+    that is slowing shows it before its next edge), and zero after the timeout."""
+
+    def __init__(self, p: Tach):
+        self.pitch_m = math.pi * p.roller_diameter_m / p.pulses_per_rev
+        self.resolution_s = p.timer_resolution_s
+        self.timeout_s = p.timeout_s
+        self.travel_m = 0.0
+        self.edges = 0
+        self.last_edges: deque[float] = deque(maxlen=2)
+        self.t_s: float | None = None
+        self.s_m = 0.0
+
+    def read(self, t_s: float, s_m: float) -> float:
+        if self.t_s is not None and t_s > self.t_s:
+            step = abs(s_m - self.s_m)
+            travel = self.travel_m + step
+            edges = math.floor(travel / self.pitch_m)
+            for k in range(max(self.edges + 1, edges - 1), edges + 1):  # the last two matter
+                frac = (k * self.pitch_m - self.travel_m) / step
+                t_edge = self.t_s + frac * (t_s - self.t_s)
+                self.last_edges.append(math.floor(t_edge / self.resolution_s) * self.resolution_s)
+            self.travel_m, self.edges = travel, edges
+        self.t_s, self.s_m = t_s, s_m
+        if len(self.last_edges) < 2:
+            return 0.0
+        first, last = self.last_edges
+        since = t_s - last
+        if since > self.timeout_s or last <= first:
+            return 0.0
+        return self.pitch_m / max(last - first, since)
+
+
+@dataclass
+class SensorFault:
+    """What the active faults do to one sensor now."""
+
+    dropped: bool = False
+    stuck: Any = None  # the value it is stuck at (None: not stuck)
+    noise_sd: float = 0.0
+    delay_s: float = 0.0
+
+
+@dataclass
+class Channel:
+    """One sensor's readings, kept for its delay."""
+
+    delay_s: float = 0.0
+    noise_sd: float = 0.0
+    resolution: float | None = None
+    history: deque = field(default_factory=deque)
+
+    def value(self, t_s: float, raw: Any, fault: SensorFault, rng: np.random.Generator) -> Any:
+        delay = self.delay_s + fault.delay_s
+        self.history.append((t_s, raw))
+        while len(self.history) > 1 and self.history[1][0] <= t_s - delay:
+            self.history.popleft()
+        value = self.history[0][1]
+        if fault.stuck is not None:
+            value = fault.stuck
+        if fault.dropped or value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        sd = math.hypot(self.noise_sd, fault.noise_sd)
+        if sd:
+            value += sd * rng.standard_normal()
+        if self.resolution:
+            value = round(value / self.resolution) * self.resolution
+        return float(value)
+
+
+def _analog(p: AnalogSensor) -> Channel:
+    return Channel(delay_s=p.delay_s, noise_sd=p.noise_sd, resolution=p.resolution)
+
+
+class SensorBank:
+    """Reads a motorized treadmill (and its walker) into `Sensors`, for the sensors a
+    controller declared; the others read None."""
+
+    def __init__(self, fit: SensorFit, profile: str, rng: np.random.Generator):
+        if profile not in ("full", "ftms"):
+            raise ValueError(f"unknown sensor profile {profile!r} (full or ftms)")
+        self.profile = profile
+        self.rng = rng
+        self.tach = TachReader(fit.tach)
+        self.tach_noise = fit.tach.noise_fraction
+        self.faults: dict[str, SensorFault] = {}
+        ftms = profile == "ftms"
+        self.channels: dict[str, Channel] = {
+            "belt_speed_mps": Channel(
+                delay_s=fit.tach.delay_s, resolution=FTMS_SPEED_STEP_MPS if ftms else None
+            ),
+            "incline_pct": Channel(resolution=FTMS_INCLINE_STEP_PCT)
+            if ftms
+            else _analog(fit.incline),
+            "clip_attached": Channel(),
+            "drive_ready": Channel(),
+        }
+        if not ftms:
+            self.channels["motor_current_a"] = _analog(fit.motor_current)
+            self.channels["bus_voltage_v"] = _analog(fit.bus_voltage)
+            if fit.walker_position is not None:
+                self.channels["walker_position_m"] = _analog(fit.walker_position)
+        self.held: dict[str, Any] = {}  # the ftms profile: the last 1 Hz sample
+
+    def offered(self) -> dict[str, float]:
+        if self.profile == "ftms":  # the running state comes from status notifications
+            rates = {"belt_speed_mps": FTMS_RATE_HZ, "incline_pct": FTMS_RATE_HZ}
+            return rates | {"drive_ready": MAX_RATE_HZ}
+        return {name: MAX_RATE_HZ for name in self.channels}
+
+    def fault(self, name: str) -> SensorFault:
+        return self.faults.setdefault(name, SensorFault())
+
+    def read(self, t_s: float, raw: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
+        """`raw`: the true values now (belt_position_m for the tach). Returns the readings
+        of the wanted sensors; the tach is timed at every read, wanted or not."""
+        speed = self.tach.read(t_s, raw["belt_position_m"])
+        if self.profile == "ftms":
+            speed = raw["belt_speed_mps"]  # the console's own measurement, sampled at 1 Hz
+            if not self.held or math.floor(t_s * FTMS_RATE_HZ) != self.held["k"]:
+                self.held = {"k": math.floor(t_s * FTMS_RATE_HZ), "belt_speed_mps": speed,
+                             "incline_pct": raw["incline_pct"]}  # fmt: skip
+            values = {**raw, "belt_speed_mps": self.held["belt_speed_mps"],
+                      "incline_pct": self.held["incline_pct"]}  # fmt: skip
+        else:
+            if speed and self.tach_noise:
+                speed *= 1.0 + self.tach_noise * self.rng.standard_normal()
+            values = {**raw, "belt_speed_mps": speed}
+        no_fault = SensorFault()
+        return {
+            name: self.channels[name].value(
+                t_s, values[name], self.faults.get(name, no_fault), self.rng
+            )  # fmt: skip
+            for name in wanted
+        }
+
+
+def sensors_from(readings: dict[str, Any], speed_mps: float, incline_pct: float) -> Sensors:
+    return Sensors(**readings, requested_speed_mps=speed_mps, requested_incline_pct=incline_pct)

@@ -1,0 +1,43 @@
+"""The drive board's watchdog: no command from the controller for its timeout, and the
+drive is cut and latched (only a manual reset brings it back), at the first loop boundary
+past the deadline. So a hung controller's belt is cut within timeout + one loop period of
+its last command: `watchdog_latency` measures it."""
+
+from __future__ import annotations
+
+from sim.kernel import Kernel, Phase, seconds, ticks
+from sim.treadmills.motorized import MotorizedTreadmill
+
+
+class Watchdog:
+    def __init__(self, kernel: Kernel, tm: MotorizedTreadmill, timeout_s: float):
+        self.kernel, self.tm = kernel, tm
+        self.timeout = ticks(timeout_s)
+        self.last: int | None = None
+        self.pending = False  # one check in the queue at a time, re-armed lazily
+
+    def feed(self) -> None:
+        self.last = self.kernel.now
+        if not self.pending:
+            self._arm()
+
+    def _deadline(self) -> int:
+        loop = self.tm.loop_ticks
+        return -(-(self.last + self.timeout) // loop) * loop  # the board looks at boundaries
+
+    def _arm(self) -> None:
+        self.pending = True
+        self.kernel.call_at(self._deadline(), Phase.HARDWARE, self._check)
+
+    def _check(self, t: int) -> None:
+        self.pending = False
+        tm = self.tm
+        if tm.latched or not tm.logic_on:  # already cut, or the board itself is down
+            return
+        if t < self._deadline():  # fed meanwhile
+            self._arm()
+            return
+        tm.watchdog_cut()
+        self.kernel.record("drive.watchdog_cut", last_command_s=seconds(self.last),
+                           belt_speed_mps=tm.v)  # fmt: skip
+        self.kernel.touch()
