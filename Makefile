@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 	  [ -x $(PY) ] || { echo "no Python 3.11-3.13 found" >&2; exit 1; }; \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,interop]'
 	touch $(STAMP)
 
 clean:

@@ -3,7 +3,8 @@
 import math
 
 MPS_PER_MPH = 0.44704  # exact: 1 mile = 1609.344 m
-MPS_PER_KMH = 1.0 / 3.6
+KMH_PER_MPS = 3.6
+MPS_PER_KMH = 1.0 / KMH_PER_MPS
 G_MPS2 = 9.80665  # standard gravity
 
 
