@@ -16,8 +16,8 @@ test: lint
 	$(PY) -m pytest -n auto
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim drivers tests benchmarks
-	$(VENV)/bin/ruff format --check sim drivers tests benchmarks
+	$(VENV)/bin/ruff check sim drivers tests benchmarks scripts
+	$(VENV)/bin/ruff format --check sim drivers tests benchmarks scripts
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_session.py

@@ -1,5 +1,8 @@
-"""The hardware boundary: the Driver protocol, the simulator driver and Bluetooth FTMS.
+"""The hardware boundary: the Driver protocol (`drivers.base`), the one controller loop
+(`drivers.runner.run_controller`), the simulator behind the protocol (`drivers.sim`), and
+Bluetooth FTMS: codec, `FtmsDriver` over bleak, and a strict virtual FTMS treadmill backed
+by the simulator (`drivers.ftms`)."""
 
-The controllers issue fills this package: so far the FTMS codec (`drivers.ftms.codec`);
-until the Driver protocol lands, controllers run against the simulator through sim.runner.
-"""
+from drivers.runner import arun_controller, run_controller
+
+__all__ = ["arun_controller", "run_controller"]

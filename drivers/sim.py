@@ -53,7 +53,7 @@ class SimDriver:
         self.clock = SimClock(run.kernel)
         self.tick_hz = run.scenario.controller.rate_hz
         self.sensors = SensorBank(tm.p.sensors, profile, run.kernel.rng("sensors"))
-        self.wanted = set(self.sensors.offered()) if wanted is None else wanted
+        self.serve(set(self.sensors.offered()) if wanted is None else wanted)
         self.watchdog = Watchdog(run.kernel, tm, tm.p.watchdog.timeout_s) if tm.p.watchdog else None
         self.hung = False
         self.command_latency = 0  # ticks
@@ -78,8 +78,22 @@ class SimDriver:
         driver = build(scenario, seed, profile=profile).driver
         if driver is None:
             raise TypeError(f"{scenario.name}: a controller needs a motorized treadmill")
-        driver.wanted = set(driver.offered())
+        driver.serve(set(driver.offered()))
         return driver
+
+    def serve(self, names: set[str]) -> None:
+        """Read these sensors from now on (the others read None)."""
+        tm, walker = self.treadmill, self.run.rig.walker
+        true_values = {
+            "belt_speed_mps": lambda: tm.v,
+            "incline_pct": lambda: tm.incline_pct,
+            "clip_attached": lambda: tm.clip_attached or tm.clip_switch_stuck,
+            "drive_ready": lambda: tm.drive_ready,
+            "motor_current_a": lambda: tm.current_a,
+            "bus_voltage_v": lambda: tm.bus_voltage_v,
+            "walker_position_m": lambda: walker.x if walker else None,
+        }
+        self._true = [(name, true_values[name]) for name in sorted(names)]
 
     def offered(self) -> dict[str, float]:
         return self.sensors.offered()
@@ -104,15 +118,8 @@ class SimDriver:
         tm, console = self.treadmill, self.run.console
         if not tm.drive_ready:
             console.speed_mps = 0.0  # the console clears its request when the drive drops
-        walker = self.run.rig.walker
-        raw = {
-            "belt_position_m": tm.s, "belt_speed_mps": tm.v, "incline_pct": tm.incline_pct,
-            "clip_attached": tm.clip_attached or tm.clip_switch_stuck,
-            "drive_ready": tm.drive_ready, "motor_current_a": tm.current_a,
-            "bus_voltage_v": tm.bus_voltage_v,
-            "walker_position_m": getattr(walker, "x", None) if walker else None,
-        }  # fmt: skip
-        self.readings = self.sensors.read(self.clock.now(), raw, self.wanted)
+        raw = {name: value() for name, value in self._true}
+        self.readings = self.sensors.read(self.clock.now(), raw, tm.s)
         return sensors_from(self.readings, console.speed_mps, console.incline_pct)
 
     def last_reading(self, sensor: str) -> Any:

@@ -7,6 +7,7 @@ run. Over many scenarios the worst wins: 4 > 3 > 2 > 1 > 0.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import traceback
@@ -18,9 +19,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+import drivers
 from sim import __version__
 from sim.checks.registry import REGISTRY
-from sim.control.api import ControllerError, load_controller
+from sim.control.api import ControllerError, controller_factory
 from sim.presets import load_preset, preset_names
 from sim.report.plot import plot_comparison
 from sim.report.result import RunResult
@@ -86,6 +88,12 @@ def _discover(paths: list[Path]) -> list[ScenarioFile]:
         raise typer.Exit(USAGE) from None
 
 
+def _input_error(lines: list[str]) -> typer.Exit:
+    for line in lines:
+        _error(line)
+    return typer.Exit(USAGE)
+
+
 def _nothing_found(paths: list[Path]) -> typer.Exit:
     _error(f"no scenario (*.toml) under {', '.join(map(str, paths))}")
     return typer.Exit(NO_TESTS)
@@ -102,7 +110,7 @@ def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
         errors: list[str] = []
         try:
             scenario = load_scenario(f.path)
-            load_controller(scenario.controller.policy, dict(scenario.controller.params))
+            build(scenario, scenario.seed)  # the controller, and the sensors it needs
         except ScenarioError as exc:
             errors = exc.lines
         except ControllerError as exc:
@@ -268,9 +276,7 @@ def compare(
         raw = load_scenario_table(timeline)
         rows = compare_treadmills(raw, str(timeline), presets, walker, runs, seed)
     except ScenarioError as exc:
-        for line in exc.lines:
-            _error(line)
-        raise typer.Exit(USAGE) from None
+        raise _input_error(exc.lines) from None
     except KeyError as exc:
         _error(f"{timeline}: {exc.args[0]}")
         raise typer.Exit(USAGE) from None
@@ -296,6 +302,75 @@ def compare(
     out.print(table)
     out.print(f"written to {out_dir}/compare.md, compare.json, compare.png", highlight=False)
     raise typer.Exit(OK)
+
+
+@app.command()
+def drive(
+    controller: Annotated[
+        str, typer.Option(help="A built-in policy or 'package.module:ClassName'.")
+    ],
+    param: Annotated[
+        list[str] | None, typer.Option(help="A controller parameter, name=value (repeatable).")
+    ] = None,
+    ftms: Annotated[
+        str | None, typer.Option(help="Bluetooth address of an FTMS treadmill to drive.")
+    ] = None,
+    sim: Annotated[
+        Path | None,
+        typer.Option(help="Rehearse on the simulator instead: a scenario (motorized)."),
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="With --sim: the sensors the controller sees (ftms or full).")
+    ] = "ftms",
+    until: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).", min=0)
+    ] = None,
+    tick_hz: Annotated[
+        float, typer.Option(help="With --ftms: how often the controller ticks.", min=0.1)
+    ] = 2.0,
+) -> None:
+    """Run a controller on a real treadmill over Bluetooth FTMS (--ftms), or the same
+    controller on the simulator as FTMS would show it (--sim). Ctrl-C stops the belt."""
+    from drivers.base import DriverConnectionError
+    from drivers.runner import run_controller
+    from drivers.session import Narrated, parse_params
+
+    if (ftms is None) == (sim is None):
+        _error("drive: give exactly one of --ftms ADDRESS and --sim SCENARIO")
+        raise typer.Exit(USAGE)
+    if profile not in ("ftms", "full"):
+        _error(f"drive: --profile must be ftms or full (got {profile!r})")
+        raise typer.Exit(USAGE)
+    try:
+        params = parse_params(param or [])
+        rebuild = controller_factory(controller, params)
+        driver = _drive_target(ftms, sim, profile, tick_hz)
+        narrated = Narrated(driver, lambda e: out.print(f"{e.t_s:9.3f} s  {e.kind}  {e.details}",
+                                                        highlight=False))  # fmt: skip
+        run_controller(rebuild(), narrated, until_s=until, rebuild=rebuild)
+    except ScenarioError as exc:
+        raise _input_error(exc.lines) from None
+    except (ValueError, DriverConnectionError) as exc:  # a parameter, a controller, the link
+        raise _input_error([f"drive: {exc}"]) from None
+    except Exception as exc:  # the controller's own bug: its frames, exit 3
+        _error(f"drive: the controller raised {type(exc).__name__}: {exc}")
+        _error(_user_frames(exc).rstrip())
+        raise typer.Exit(INTERNAL) from None
+    out.print(f"drive: done at {driver.clock.now():.3f} s", highlight=False)
+    raise typer.Exit(OK)
+
+
+def _drive_target(ftms: str | None, sim: Path | None, profile: str, tick_hz: float):
+    if ftms is not None:
+        from drivers.ftms.client import FtmsDriver
+
+        return FtmsDriver(ftms, tick_hz=tick_hz)
+    from drivers.sim import SimDriver
+
+    scenario = load_scenario(sim)
+    if scenario.treadmill.kind != "motorized":
+        raise ValueError(f"{sim}: a controller drives a motorized treadmill")
+    return SimDriver.from_scenario(scenario, scenario.seed, profile)
 
 
 def _output_clash(files: list[ScenarioFile]) -> str | None:
@@ -359,12 +434,14 @@ def _run_many(
 
 
 def _user_frames(exc: BaseException | None) -> str:
-    """The traceback without treadbench's and SimPy's own frames (all of it if that is all)."""
+    """The traceback without treadbench's, SimPy's and asyncio's frames (all of it if that
+    is all)."""
     if exc is None:
         return ""
     frames = traceback.extract_tb(exc.__traceback__)
-    mine = Path(__file__).parent
-    keep = [fr for fr in frames if not Path(fr.filename).is_relative_to(mine)
+    ours = (Path(__file__).parent, Path(drivers.__file__).parent, Path(asyncio.__file__).parent)
+    keep = [fr for fr in frames
+            if not any(Path(fr.filename).is_relative_to(d) for d in ours)
             and "simpy" not in Path(fr.filename).parts]  # fmt: skip
     lines = traceback.format_list(keep or frames)
     return "".join(lines) + "".join(traceback.format_exception_only(exc))
@@ -383,7 +460,10 @@ def _print_result(f: ScenarioFile, result: RunResult | MonteCarloResult) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: returns the exit code (the console script exits with it)."""
+    """Entry point: returns the exit code (the console script exits with it). The current
+    directory is importable, as under `python -m`, so a user's controller module there loads."""
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
     try:
         code = app(args=argv, standalone_mode=False, prog_name="treadbench")
     except typer.TyperException as exc:  # Click's usage errors: bad option, missing argument

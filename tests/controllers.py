@@ -51,3 +51,10 @@ class ReturnsNan:
 
     def on_tick(self, sensors: Sensors, t: float) -> Commands:
         return Commands(float("nan"))
+
+
+class BrakesAtAQuarter:
+    """Keeps the drive disabled with its brake at a quarter duty."""
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(0.0, drive_enable=False, brake_level=0.25)

@@ -87,6 +87,28 @@ CASES = {
         ),
         "off the 1.52 m deck",
     ),
+    "noise on a switch": (
+        MINIMAL + '[[faults]]\nfault = "sensor_noise"\nsensor = "clip_attached"\nsd = 0.1\n'
+        "at_s = 1.0\n",
+        "clip_attached is a switch: noise has no meaning for it",
+    ),
+    "unknown fault": (
+        MINIMAL + '[[faults]]\nfault = "gremlins"\nat_s = 1.0\n',
+        "faults[0]: unknown fault 'gremlins'",
+    ),
+    "unknown sensor in a fault": (
+        MINIMAL + '[[faults]]\nfault = "sensor_dropout"\nsensor = "radar"\nat_s = 1.0\n',
+        "faults[0].sensor: expected 'belt_speed_mps'",
+    ),
+    "a fault after the run": (
+        MINIMAL + '[[faults]]\nfault = "controller_hang"\nat_s = 9.0\n',
+        "faults: [0] at 9.0 s is not before duration_s = 4.0",
+    ),
+    "a sensor the treadmill lacks": (
+        with_controller(MINIMAL, "auto_pace"),
+        "controller.policy: auto_pace needs what the treadmill cannot give: walker_position_m: "
+        "not fitted",
+    ),
     "stop_walking with no walker": (
         MINIMAL.replace('[walker]\nfacing = "backward"\nposition_m = 0.55\n', "")
         .replace("start_speed = {}\nrear_clearance = {}", "bus_voltage = {}")

@@ -204,3 +204,48 @@ def test_validate_accepts_the_library(capsys):
     code, out, _ = run_cli(capsys, "validate", str(root / "scenarios"), str(root / "docs"))
     assert code == 0
     assert out.count("ok ") >= 8
+
+
+CLIP_PULL = Path(__file__).resolve().parent.parent / "scenarios/clip/pull_backward_1mph.toml"
+
+
+def test_drive_rehearses_a_user_controller_on_the_simulator(capsys):
+    """`drive --sim`: the controller as FTMS would show it; the clip pull reaches it as
+    the safety-key stop."""
+    code, out, err = run_cli(capsys, "drive", "--controller", "tests.controllers:AlwaysOn",
+                             "--param", "speed_mps=0.8", "--param", "incline_pct=0",
+                             "--sim", str(CLIP_PULL), "--until", "12")  # fmt: skip
+    assert code == 0, err
+    assert "stopped_by_safety_key" in out and "done at 12.000 s" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--param", "speed_mps"], "expected name=value"),
+        (["--param", "nope=1"], "unexpected keyword argument 'nope'"),
+        (["--controller", "safe_backward"], "walker_position_m: not fitted"),
+        (["--controller", "no.such.module:C"], "cannot import 'no.such.module'"),
+        (["--ftms", "00:11:22:33:44:55"], "give exactly one of --ftms"),
+    ],
+)
+def test_drive_input_errors_exit_4_and_say_why(capsys, args, message):
+    base = ["drive", "--controller", "tests.controllers:AlwaysOn", "--sim", str(CLIP_PULL)]
+    if "--controller" in args:
+        base = base[:1] + base[3:]
+    code, _, err = run_cli(capsys, *base, *args)
+    assert code == USAGE and message in err and "Traceback" not in err
+
+
+def test_drive_without_bluetooth_is_a_clear_connection_error(capsys):
+    code, _, err = run_cli(capsys, "drive", "--controller", "console_baseline",
+                           "--ftms", "00:11:22:33:44:55", "--until", "1")  # fmt: skip
+    assert code == USAGE and "Bluetooth" in err and "Traceback" not in err
+
+
+def test_drive_shows_the_controllers_own_frames_when_it_raises(capsys):
+    code, _, err = run_cli(capsys, "drive", "--controller", "tests.controllers:RaisesAtTwoSeconds",
+                           "--sim", str(CLIP_PULL))  # fmt: skip
+    assert code == INTERNAL
+    assert "tests/controllers.py" in err and "user controller bug" in err
+    assert "drivers/runner.py" not in err and "asyncio" not in err

@@ -104,6 +104,12 @@ Fault = Annotated[
 ]  # fmt: skip
 
 
+FAULT_MODELS = {m.model_fields["fault"].annotation.__args__[0]: m for m in (
+    SensorDropout, SensorStuck, SensorNoise, SensorDelay, ControllerHang, CommandLatency,
+    PowerLoss, Brownout, StuckClipSwitch, WeldedRelay)}  # fmt: skip
+FAULT_NAMES = tuple(FAULT_MODELS)
+
+
 def describe(f: _Fault) -> dict[str, Any]:
     return f.model_dump(exclude={"at_s", "duration_s", "after_event"}, exclude_none=True)
 

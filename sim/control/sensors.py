@@ -25,6 +25,7 @@ FTMS_RATE_HZ = 1.0
 FTMS_SPEED_STEP_MPS = kmh_to_mps(0.01)
 FTMS_INCLINE_STEP_PCT = 0.1
 BOOLEAN_SENSORS = ("clip_attached", "drive_ready")
+FTMS_HELD = ("belt_speed_mps", "incline_pct")  # notified about once a second
 
 
 class TachReader:
@@ -103,6 +104,9 @@ class Channel:
         return float(value)
 
 
+NO_FAULT = SensorFault()
+
+
 def _analog(p: AnalogSensor) -> Channel:
     return Channel(delay_s=p.delay_s, noise_sd=p.noise_sd, resolution=p.resolution)
 
@@ -146,27 +150,24 @@ class SensorBank:
     def fault(self, name: str) -> SensorFault:
         return self.faults.setdefault(name, SensorFault())
 
-    def read(self, t_s: float, raw: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
-        """`raw`: the true values now (belt_position_m for the tach). Returns the readings
-        of the wanted sensors; the tach is timed at every read, wanted or not."""
-        speed = self.tach.read(t_s, raw["belt_position_m"])
+    def read(self, t_s: float, raw: dict[str, Any], belt_position_m: float) -> dict[str, Any]:
+        """The readings of the sensors in `raw` (their true values now, by name): the belt
+        speed is the tach's, timed from the belt's position (the ftms profile: the console's
+        own measurement, with the incline, as sampled at the first read of each second)."""
         if self.profile == "ftms":
-            speed = raw["belt_speed_mps"]  # the console's own measurement, sampled at 1 Hz
-            if not self.held or math.floor(t_s * FTMS_RATE_HZ) != self.held["k"]:
-                self.held = {"k": math.floor(t_s * FTMS_RATE_HZ), "belt_speed_mps": speed,
-                             "incline_pct": raw["incline_pct"]}  # fmt: skip
-            values = {**raw, "belt_speed_mps": self.held["belt_speed_mps"],
-                      "incline_pct": self.held["incline_pct"]}  # fmt: skip
-        else:
+            k = math.floor(t_s * FTMS_RATE_HZ)
+            if self.held.get("k") != k:
+                self.held = {"k": k} | {n: raw[n] for n in FTMS_HELD if n in raw}
+            raw.update((n, self.held[n]) for n in FTMS_HELD if n in raw)
+        elif "belt_speed_mps" in raw:
+            speed = self.tach.read(t_s, belt_position_m)
             if speed and self.tach_noise:
                 speed *= 1.0 + self.tach_noise * self.rng.standard_normal()
-            values = {**raw, "belt_speed_mps": speed}
-        no_fault = SensorFault()
+            raw["belt_speed_mps"] = speed
+        faults, rng = self.faults, self.rng
         return {
-            name: self.channels[name].value(
-                t_s, values[name], self.faults.get(name, no_fault), self.rng
-            )  # fmt: skip
-            for name in wanted
+            name: self.channels[name].value(t_s, value, faults.get(name, NO_FAULT), rng)
+            for name, value in raw.items()
         }
 
 

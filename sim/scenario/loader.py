@@ -12,6 +12,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from sim.control.faults import FAULT_MODELS, FAULT_NAMES
 from sim.presets import load_preset, preset_file
 from sim.scenario.schema import (
     ACTION_MODELS,
@@ -91,7 +92,11 @@ def _merged(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 _TAGS = {"treadmill": TREADMILL_TAGS, "walker": WALKER_TAGS}
-_UNION_TAGS = {"treadmill": ("kind", TREADMILL_TAGS), "walker": ("walker model", WALKER_TAGS)}
+_UNION_TAGS = {
+    "treadmill": ("kind", TREADMILL_TAGS), "walker": ("walker model", WALKER_TAGS),
+    "faults": ("fault", FAULT_NAMES), "timeline": ("action", ACTION_NAMES),
+}  # fmt: skip
+_ENTRY_MODELS = ACTION_MODELS | FAULT_MODELS  # a list entry's tag -> its model
 
 
 def _field_path(loc: tuple) -> str:
@@ -99,7 +104,7 @@ def _field_path(loc: tuple) -> str:
     for i, item in enumerate(loc):
         if isinstance(item, int):
             parts[-1] += f"[{item}]"
-        elif i > 0 and isinstance(loc[i - 1], int) and item in ACTION_NAMES:
+        elif i > 0 and isinstance(loc[i - 1], int) and item in _ENTRY_MODELS:
             continue  # the discriminated union's tag, not a field
         elif i == 1 and item in _TAGS.get(loc[0], ()):
             continue
@@ -138,7 +143,6 @@ def _expected(e: dict) -> str:
         "dict_type": f"expected a table{got}",
         "list_type": f"expected a list{got}",
         "literal_error": f"expected {ctx.get('expected', '')}{got}",
-        "union_tag_not_found": f"each entry needs action = one of {', '.join(ACTION_NAMES)}",
     }
     if kind in simple:
         return simple[kind]
@@ -152,8 +156,11 @@ def _expected(e: dict) -> str:
         return f"must have at most {ctx.get('max_length')} entries{got}"
     if kind == "too_short":
         return f"must have at least {ctx.get('min_length', 1)} entry"
+    if kind == "union_tag_not_found":
+        what, names = _UNION_TAGS.get(e["loc"][0], _UNION_TAGS["timeline"])
+        return f"each entry needs {what} = one of {', '.join(names)}"
     if kind == "union_tag_invalid":
-        what, names = _UNION_TAGS.get(e["loc"][0], ("action", ACTION_NAMES))
+        what, names = _UNION_TAGS.get(e["loc"][0], _UNION_TAGS["timeline"])
         return f"unknown {what} {ctx.get('tag')!r}; expected one of {', '.join(names)}"
     if kind == "value_error":
         return str(ctx.get("error", e["msg"]))
@@ -175,8 +182,8 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     for key in loc:
         if isinstance(key, int):
             continue
-        if key in ACTION_NAMES:
-            return ACTION_MODELS[key]
+        if key in _ENTRY_MODELS:
+            return _ENTRY_MODELS[key]
         if key in TAG_MODELS:
             model = TAG_MODELS[key]
             continue

@@ -1,0 +1,289 @@
+"""Controllers on the simulator: the sensors they declare, the faults a scenario injects,
+the watchdog, the built-in policies, and one controller on two drivers (the simulator's
+FTMS profile, and FtmsDriver on the virtual FTMS treadmill backed by the simulator)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+
+import pytest
+
+from drivers.ftms.client import FtmsDriver
+from drivers.ftms.transport import VirtualBleakClient
+from drivers.ftms.virtual import VirtualTreadmill
+from drivers.runner import arun_controller, run_controller
+from drivers.sim import SimDriver
+from sim import run_scenario
+from sim.control.api import Commands, ControllerError, Sensors
+from sim.control.sensors import TachReader
+from sim.runner.compare import compare_paired
+from sim.treadmills.params import Tach
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTROL = ROOT / "scenarios" / "control"
+
+STEADY = """
+name = "a minimal walker, the belt at a controller's command"
+duration_s = {duration}
+
+[treadmill]
+preset = "chopper_home"
+{extra}
+
+[walker]
+mass_kg = 80.0
+height_m = 1.75
+facing = "backward"
+position_m = 0.55
+
+[checks]
+overspeed = {{}}
+"""
+
+
+def scenario(tmp_path: Path, duration: float = 20.0, extra: str = "") -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(STEADY.format(duration=duration, extra=extra))
+    return path
+
+
+# ----------------------------------------------------------------- the tach
+@pytest.mark.parametrize("speed_mps", [0.2235, 0.5, 1.3])
+def test_the_tach_reads_the_pitch_over_the_edge_to_edge_time(speed_mps):
+    """One pulse per turn of a 71.1 mm roller: pitch 0.2234 m. At a steady speed every
+    reading after the second edge is pitch / period, to the timer's resolution."""
+    tach = TachReader(Tach())
+    pitch = math.pi * 0.0711
+    readings = [(t, tach.read(t, speed_mps * t)) for t in (k * 0.02 for k in range(400))]
+    late = [r for t, r in readings if t > 3 * pitch / speed_mps]
+    assert late and all(r == pytest.approx(speed_mps, rel=2e-3) for r in late)
+
+
+def test_at_half_a_mph_the_tach_updates_about_once_a_second():
+    tach = TachReader(Tach())
+    v = 0.2235  # 0.5 mph
+    edges = sum(
+        1
+        for k in range(1, 1000)
+        if math.floor(v * k * 0.01 / tach.pitch_m) != math.floor(v * (k - 1) * 0.01 / tach.pitch_m)
+    )
+    assert edges == pytest.approx(10.0, abs=1)  # ~1 per second over 10 s
+
+
+def test_a_stopped_belt_reads_zero_after_the_timeout_and_falls_before_it():
+    tach = TachReader(Tach())
+    for k in range(200):  # 1 m/s for 2 s, then stopped at s = 2 m
+        tach.read(k * 0.01, k * 0.01)
+    assert tach.read(2.0, 2.0) == pytest.approx(1.0, rel=1e-2)
+    slowing = tach.read(2.5, 2.0)
+    assert slowing < 0.5  # pitch / time since the last edge: no more than that
+    assert tach.read(4.5, 2.0) == 0.0
+
+
+# ----------------------------------------------------------------- needs
+class NeedsCurrent:
+    needs = {"motor_current_a": 10.0}
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(0.0)
+
+
+def test_a_controller_needing_what_ftms_cannot_give_is_refused(tmp_path):
+    driver = SimDriver.from_scenario(scenario(tmp_path), profile="ftms")
+    with pytest.raises(ControllerError, match="motor_current_a: not fitted"):
+        run_controller(NeedsCurrent(), driver)
+
+
+def test_undeclared_sensors_read_none_in_a_scenario_run(tmp_path):
+    seen = []
+
+    class Spy:
+        needs = {"belt_speed_mps": 10.0}
+
+        def on_tick(self, sensors: Sensors, t: float) -> Commands:
+            seen.append(sensors)
+            return Commands(0.5)
+
+    driver = SimDriver.from_scenario(scenario(tmp_path, 5.0))
+    driver.serve(set(Spy.needs))
+    run_controller(Spy(), driver)
+    assert seen[-1].belt_speed_mps == pytest.approx(0.5, abs=0.05)
+    assert seen[-1].motor_current_a is None and seen[-1].drive_ready is None
+
+
+def test_the_position_sensor_must_be_fitted_for_auto_pace(tmp_path, write_scenario):
+    text = STEADY.format(duration=5.0, extra="") + '\n[controller]\npolicy = "auto_pace"\n'
+    from sim.cli import main
+
+    code = main(["run", str(write_scenario(text)), "--out", str(tmp_path / "r")])
+    assert code == 4
+
+
+# ----------------------------------------------------------------- faults and watchdog
+def test_the_watchdog_cuts_a_hung_controller_within_timeout_plus_a_loop_period():
+    result = run_scenario(CONTROL / "hang_2mph_watchdog.toml")
+    latency = next(c for c in result.checks if c.name == "watchdog_latency").value
+    assert 0.2 - 1e-9 <= latency <= 0.2 + 0.001 + 1e-9  # float seconds from integer ticks
+    cut = next(d for t, k, d in result.events if k == "drive.watchdog_cut")
+    assert cut["belt_speed_mps"] == pytest.approx(0.894, abs=0.05)
+
+
+def test_a_stuck_clip_switch_leaves_the_belt_running():
+    result = run_scenario(CONTROL / "stuck_clip_switch_1mph.toml")
+    kinds = [k for _, k, _ in result.events]
+    assert "clip.release" in kinds and "drive.cut" not in kinds
+    assert result.trace["belt_speed_mps"][-1] == pytest.approx(0.447, abs=0.05)
+    assert result.as_expected
+
+
+@pytest.mark.parametrize("name", ["power_loss_2mph_console", "brownout_2mph_console"])
+def test_nothing_restarts_after_power_comes_back(name):
+    result = run_scenario(CONTROL / f"{name}.toml")
+    tr = result.trace
+    after = tr["t_s"] > 23.0
+    assert tr["belt_speed_mps"][after].max() < 0.01  # stopped, and stays stopped
+    assert result.as_expected
+    if name.startswith("brownout"):
+        assert "controller.reset" in [k for _, k, _ in result.events]
+
+
+def test_a_dropout_reads_none_and_comes_back(tmp_path):
+    path = scenario(tmp_path, 6.0, "sensors = { walker_position = {} }")
+    text = path.read_text() + (
+        '\n[[faults]]\nfault = "sensor_dropout"\nsensor = "walker_position_m"\n'
+        "at_s = 2.0\nduration_s = 1.0\n"
+    )
+    path.write_text(text)
+    driver = SimDriver.from_scenario(path)
+    seen = []
+
+    class Spy:
+        def on_tick(self, sensors: Sensors, t: float) -> Commands:
+            seen.append((t, sensors.walker_position_m))
+            return Commands(0.0)
+
+    run_controller(Spy(), driver)
+    during = [x for t, x in seen if 2.1 <= t < 3.0]
+    after = [x for t, x in seen if t >= 3.2]
+    assert during and all(x is None for x in during)
+    assert after and all(x == pytest.approx(0.55, abs=0.05) for x in after)
+    kinds = [k for _, k, _ in driver.kernel.log]
+    assert kinds.count("fault.start") == 1 and kinds.count("fault.end") == 1
+
+
+# ----------------------------------------------------------------- policies
+def test_auto_pace_speeds_up_under_a_stumble_and_the_guarded_one_does_not():
+    plain = run_scenario(CONTROL / "auto_pace_stumble_backward.toml")
+    guarded = run_scenario(CONTROL / "guarded_auto_pace_stumble_backward.toml")
+    plain_gain, guarded_gain = (
+        next(c.value for c in r.checks if c.name == "speedup_during_recovery")
+        for r in (plain, guarded)
+    )
+    assert plain_gain > 0.2 and guarded_gain < 0.1
+
+
+def test_safe_backward_has_significantly_fewer_falls_than_the_console_paired():
+    """Same walkers (common random numbers); McNemar's exact test at 5 %, on a timeline
+    where the console's fall risk is at least 10 %."""
+    cmp = compare_paired(CONTROL / "step_on_2mph_console_baseline.toml",
+                         CONTROL / "step_on_2mph_safe_backward.toml", runs=16)  # fmt: skip
+    falls = cmp.falls
+    assert falls["a"] / 16 >= 0.10
+    assert falls["b"] < falls["a"] and falls["mcnemar_p"] < 0.05
+
+
+def test_deadmill_guard_never_commands_motion_nor_enables_at_zero():
+    from sim.control.deadmill_guard import DeadmillGuard
+
+    guard = DeadmillGuard()
+    still = Sensors(belt_speed_mps=0.0, drive_ready=True)
+    assert guard.on_tick(still, 0.0) == Commands(0.0, drive_enable=False)
+    pushed = Sensors(belt_speed_mps=0.8, drive_ready=True)
+    cmds = [guard.on_tick(pushed, 0.1 * k) for k in range(1, 60)]
+    assert all(c.target_speed_mps == 0.0 and not c.drive_enable for c in cmds)
+    brakes = [c.brake_level for c in cmds]
+    assert brakes == sorted(brakes) and brakes[-1] == 0.05  # eased in, capped
+    assert brakes[9] == pytest.approx(0.01, abs=1e-9)  # 0.01 per second
+    asked = Sensors(belt_speed_mps=0.8, drive_ready=True, requested_speed_mps=0.5)
+    assert guard.on_tick(asked, 6.0) == Commands(0.5)  # the user's own request runs
+
+
+def test_the_guard_restarts_from_reset_at_every_wake_of_a_back_fed_rail():
+    result = run_scenario(CONTROL / "deadmill_guard_nc_brake_no_changeover_3kmh.toml")
+    kinds = [k for _, k, _ in result.events]
+    assert kinds.count("controller.reset") == kinds.count("bus.wake") >= 10
+    relay = next(c for c in result.checks if c.name == "relay_switching")
+    assert relay.value == 0.0  # the brake never switched under the walker
+    assert result.as_expected
+
+
+def test_a_board_brake_at_duty_d_passes_d_times_the_short_circuit_current(tmp_path):
+    """A dynamometer holds a hard-wired two-quadrant belt at 5 km/h while a controller
+    keeps the drive disabled with brake_level 0.25: I = d·k·v/Ra = 0.25 × 22.47 × 1.389 /
+    1.2 = 6.50 A, the dyno's force 30 N of no-load drag + k·I = 176 N (cold winding)."""
+    path = tmp_path / "dyno.toml"
+    path.write_text("""
+name = "dyno on a braking board"
+duration_s = 4.0
+
+[treadmill]
+preset = "two_quadrant_bare"
+relay = { kind = "none" }
+dyno = { max_accel_mps2 = 2.0, max_speed_mps = 3.0, default_accel_mps2 = 2.0 }
+
+[controller]
+policy = "tests.controllers:BrakesAtAQuarter"
+
+[[timeline]]
+at_s = 0.0
+action = "set_speed"
+speed_kmh = 5.0
+
+[checks]
+motor_peak_current = {}
+""")
+    result = run_scenario(path)
+    tr = result.trace
+    late = tr["t_s"] > 3.0
+    k, v, ra = 0.21 * 107.0, 5.0 / 3.6, 1.2
+    current = 0.25 * k * v / ra
+    assert abs(tr["motor_current_a"][late]).mean() == pytest.approx(current, rel=5e-3)
+    assert tr["dyno_force_n"][late].mean() == pytest.approx(30.0 + k * current, rel=5e-3)
+
+
+# ----------------------------------------------------------------- one controller, two drivers
+class HoldOneMetre:
+    """Asks for 1.0 m/s from 1 s; it needs only what FTMS gives."""
+
+    needs = {"belt_speed_mps": 1.0}
+
+    def __init__(self):
+        self.speeds: list[tuple[float, float | None]] = []
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        self.speeds.append((t, sensors.belt_speed_mps))
+        return Commands(1.0 if t >= 1.0 else 0.0)
+
+
+def test_the_same_controller_on_the_simulator_and_on_ftms_gives_the_same_belt(tmp_path):
+    path = scenario(tmp_path, 15.0)
+    sim_driver = SimDriver.from_scenario(path, profile="ftms")
+    sim_driver.tick_hz = 2.0
+    on_sim = run_controller(HoldOneMetre(), sim_driver)
+
+    backing = SimDriver.from_scenario(path)
+    treadmill = VirtualTreadmill(backing)
+    ftms = FtmsDriver("00:00:5E:00:53:01", clock=treadmill.clock,
+                      client_factory=lambda a: VirtualBleakClient(treadmill, a))  # fmt: skip
+    on_ftms = asyncio.run(arun_controller(HoldOneMetre(), ftms, until_s=14.0))
+
+    a = dict(on_sim.speeds)
+    b = dict(on_ftms.speeds)
+    for t in (6.0, 10.0, 13.0):
+        assert a[t] == pytest.approx(1.0, abs=0.03)
+        assert b[t] == pytest.approx(a[t], abs=0.03)
+    belt_a = sim_driver.treadmill.v
+    belt_b = backing.treadmill.v
+    assert belt_b == pytest.approx(belt_a, abs=0.05)
