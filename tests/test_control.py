@@ -19,6 +19,7 @@ from sim import run_scenario
 from sim.control.api import Commands, ControllerError, Sensors
 from sim.control.sensors import TachReader
 from sim.runner.compare import compare_paired
+from sim.scenario.loader import load_scenario
 from sim.treadmills.params import Tach
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,10 +123,18 @@ def test_the_position_sensor_must_be_fitted_for_auto_pace(tmp_path, write_scenar
 
 
 # ----------------------------------------------------------------- faults and watchdog
-def test_the_watchdog_cuts_a_hung_controller_within_timeout_plus_a_loop_period():
-    result = run_scenario(CONTROL / "hang_2mph_watchdog.toml")
+@pytest.mark.parametrize("rate_hz", [7.0, 30.0, 50.0, 333.0])
+def test_the_watchdog_cuts_a_hung_controller_within_timeout_plus_a_loop_period(rate_hz):
+    """The board looks at its 10 ms loop boundaries: the cut comes at the first one at or
+    after last command + 0.2 s, so the latency is within [0.2, 0.21] s, exactly that."""
+    scenario = load_scenario(CONTROL / "hang_2mph_watchdog.toml")
+    controller = scenario.controller.model_copy(update={"rate_hz": rate_hz})
+    result = run_scenario(scenario.model_copy(update={"controller": controller}))
     latency = next(c for c in result.checks if c.name == "watchdog_latency").value
-    assert 0.2 - 1e-9 <= latency <= 0.2 + 0.001 + 1e-9  # float seconds from integer ticks
+    last = (math.ceil(20.0 * rate_hz) - 1) / rate_hz  # the last tick before the hang at 20 s
+    cut_at = math.ceil(round((last + 0.2) / 0.01, 6)) * 0.01
+    assert latency == pytest.approx(cut_at - last, abs=1e-6)
+    assert 0.2 - 1e-9 <= latency <= 0.21 + 1e-9
     cut = next(d for t, k, d in result.events if k == "drive.watchdog_cut")
     assert cut["belt_speed_mps"] == pytest.approx(0.894, abs=0.05)
 
