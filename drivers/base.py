@@ -66,6 +66,11 @@ class Driver(Protocol):
         """Sensor name -> the highest rate (Hz) this driver gives it at."""
         ...
 
+    def serve(self, sensors: set[str]) -> None:
+        """Give these sensors from now on (the runner passes the controller's needs); the
+        others read None."""
+        ...
+
     async def connect(self) -> None: ...
 
     async def telemetry(self) -> Sensors | None:

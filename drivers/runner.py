@@ -1,8 +1,9 @@
 """The one loop that ticks a controller on a driver, simulated or real.
 
 At every tick (k / tick_hz, from an integer k, never an accumulated float): wait for the
-driver's clock, hand the controller what happened since the last tick (`on_event`), read the
-sensors, call `on_tick`, and send the command. A driver that says its controller's processor
+driver's clock, read the sensors, hand the controller what happened since it last ran
+(`on_event`), call `on_tick`, and send the command. The driver serves only the sensors
+the controller declared in `needs`. A driver that says its controller's processor
 restarted ("controller.reset") gets a fresh controller from `rebuild`, as real firmware
 comes back from reset with nothing in RAM.
 """
@@ -37,12 +38,14 @@ async def arun_controller(
     rebuild: Callable[[], Controller] | None = None,
 ) -> Controller:
     """`run_controller` for a caller already inside an event loop."""
-    problems = unmet_needs(needs_of(controller), driver.offered(), driver.tick_hz)
+    needs = needs_of(controller)
+    problems = unmet_needs(needs, driver.offered(), driver.tick_hz)
     if problems:
         raise ControllerError(
             f"{type(controller).__name__} needs what this treadmill cannot give: "
             + "; ".join(problems)
         )
+    driver.serve(set(needs))
     await driver.connect()
     try:
         k = 0
@@ -52,13 +55,13 @@ async def arun_controller(
                 break
             if not await driver.clock.sleep_until(t):
                 break
-            for event in driver.events():
-                if event.kind == RESET and rebuild is not None:
-                    controller = rebuild()
-                elif hasattr(controller, "on_event"):
-                    controller.on_event(event)
             sensors = await driver.telemetry()
-            if sensors is not None:
+            if sensors is not None:  # its processor runs: what happened, then this tick
+                for event in driver.events():
+                    if event.kind == RESET and rebuild is not None:
+                        controller = rebuild()
+                    elif hasattr(controller, "on_event"):
+                        controller.on_event(event)
                 await driver.command(check_commands(controller.on_tick(sensors, t)))
             k += 1
     finally:

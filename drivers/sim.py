@@ -59,8 +59,8 @@ class SimDriver:
         self.command_latency = 0  # ticks
         self.readings: dict[str, Any] = {}
         self._seen = 0  # the event log read so far
-        self._was_running = True
-        self._reset_due = False
+        self._losses = tm.logic_losses  # the board's resets seen so far
+        self._sent = self._applied = 0  # commands numbered: a late one never overtakes
         self._running = True  # start/stop, for a caller using the protocol's primitives
         self._target = (0.0, 0.0)
 
@@ -75,10 +75,9 @@ class SimDriver:
 
         if not hasattr(scenario, "controller"):
             scenario = load_scenario(Path(scenario))
-        driver = build(scenario, seed, profile=profile).driver
+        driver = build(scenario, seed, profile=profile, with_controller=False).driver
         if driver is None:
             raise TypeError(f"{scenario.name}: a controller needs a motorized treadmill")
-        driver.serve(set(driver.offered()))
         return driver
 
     def serve(self, names: set[str]) -> None:
@@ -104,16 +103,8 @@ class SimDriver:
     async def close(self) -> None:
         pass
 
-    def _controller_runs(self) -> bool:
-        """On the logic rail and not hung; a rail that came back means a fresh start."""
-        running = self.treadmill.logic_on
-        if running and not self._was_running:
-            self._reset_due = True
-        self._was_running = running
-        return running and not self.hung
-
     async def telemetry(self) -> Sensors | None:
-        if not self._controller_runs():
+        if self.hung or not self.treadmill.logic_on:
             return None
         tm, console = self.treadmill, self.run.console
         if not tm.drive_ready:
@@ -128,13 +119,18 @@ class SimDriver:
     async def command(self, cmd: Commands) -> None:
         if self.watchdog is not None:
             self.watchdog.feed()
+        self._sent += 1
+        n = self._sent
         if self.command_latency:
             at = self.kernel.now + self.command_latency
-            self.kernel.call_at(at, Phase.ACTUATORS, lambda t: self._apply(cmd))
+            self.kernel.call_at(at, Phase.ACTUATORS, lambda t: self._apply(cmd, n))
         else:
-            self._apply(cmd)
+            self._apply(cmd, n)
 
-    def _apply(self, cmd: Commands) -> None:
+    def _apply(self, cmd: Commands, n: int) -> None:
+        if n < self._applied:  # a delayed command arriving after a newer one
+            return
+        self._applied = n
         self.treadmill.command(cmd.target_speed_mps, cmd.target_incline_pct, cmd.drive_enable,
                                cmd.brake_level)  # fmt: skip
 
@@ -155,16 +151,19 @@ class SimDriver:
         await self.command(Commands(speed if self._running else 0.0, incline))
 
     def events(self) -> list[DriverEvent]:
+        """What the board saw since the controller last looked. After a reset (its rail went
+        down since, however briefly), only "controller.reset": a fresh controller starts
+        with nothing from before."""
         log = self.kernel.log
+        if self.treadmill.logic_losses != self._losses:
+            self._losses = self.treadmill.logic_losses
+            self.kernel.record("controller.reset")
+            self._seen = len(log)
+            return [DriverEvent(self.clock.now(), "controller.reset")]
         out = [
             DriverEvent(seconds(t), _OBSERVABLE[kind], details)
             for t, kind, details in log[self._seen :]
             if kind in _OBSERVABLE
         ]
         self._seen = len(log)
-        self._controller_runs()
-        if self._reset_due and self.treadmill.logic_on:
-            self._reset_due = False
-            out.append(DriverEvent(self.clock.now(), "controller.reset"))
-            self.kernel.record("controller.reset")
         return out

@@ -114,7 +114,7 @@ def validate(paths: PathsArg, as_json: JsonOpt = False) -> None:
         except ScenarioError as exc:
             errors = exc.lines
         except ControllerError as exc:
-            errors = [f"{f.path}: controller.{exc.field}: {exc}"]
+            errors = [f"{f.path}: {exc.field}: {exc}"]
         codes.append(USAGE if errors else OK)
         report.append({"path": str(f.path), "ok": not errors, "errors": errors})
         if not as_json:
@@ -342,18 +342,20 @@ def drive(
         _error(f"drive: --profile must be ftms or full (got {profile!r})")
         raise typer.Exit(USAGE)
     try:
-        params = parse_params(param or [])
-        rebuild = controller_factory(controller, params)
+        rebuild = controller_factory(controller, parse_params(param or []))
         driver = _drive_target(ftms, sim, profile, tick_hz)
-        narrated = Narrated(driver, lambda e: out.print(f"{e.t_s:9.3f} s  {e.kind}  {e.details}",
-                                                        highlight=False))  # fmt: skip
-        run_controller(rebuild(), narrated, until_s=until, rebuild=rebuild)
     except ScenarioError as exc:
         raise _input_error(exc.lines) from None
-    except (ValueError, DriverConnectionError) as exc:  # a parameter, a controller, the link
+    except ValueError as exc:  # a parameter, a controller that cannot be built, a scenario
         raise _input_error([f"drive: {exc}"]) from None
-    except Exception as exc:  # the controller's own bug: its frames, exit 3
-        _error(f"drive: the controller raised {type(exc).__name__}: {exc}")
+    narrated = Narrated(driver, lambda e: out.print(f"{e.t_s:9.3f} s  {e.kind}  {e.details}",
+                                                    highlight=False))  # fmt: skip
+    try:
+        run_controller(rebuild(), narrated, until_s=until, rebuild=rebuild)
+    except (ControllerError, DriverConnectionError) as exc:  # its needs unmet; no link
+        raise _input_error([f"drive: {exc}"]) from None
+    except Exception as exc:  # the controller's own bug (or a driver's): its frames, exit 3
+        _error(f"drive: the run raised {type(exc).__name__}: {exc}")
         _error(_user_frames(exc).rstrip())
         raise typer.Exit(INTERNAL) from None
     out.print(f"drive: done at {driver.clock.now():.3f} s", highlight=False)
@@ -399,7 +401,7 @@ def _run_one(
         errors.extend(exc.lines)
         return USAGE, None
     except ControllerError as exc:
-        errors.append(f"{f.path}: controller.{exc.field}: {exc}")
+        errors.append(f"{f.path}: {exc.field}: {exc}")
         return USAGE, None
     try:
         if runs == 1 and runs_max is None:

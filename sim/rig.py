@@ -204,19 +204,30 @@ class Rig:
     # ----------------------------------------------------------------- hardware
     def release_clip(self, by: str) -> dict[str, Any]:
         """The clip (attached) leaves the switch; the contactor cuts power one contactor
-        delay later."""
+        delay later (unless the switch is stuck shut)."""
         tm = self.treadmill
         switch_opened = tm.release_clip()
         self.cord_tension_n = 0.0
-        kernel = self.kernel
         if switch_opened:
-            cut_at = kernel.now + ticks(tm.p.clip.contactor_delay_s)
-            kernel.call_at(cut_at, Phase.HARDWARE, self._contactor_opens)
+            self._contactor_drops()
         details: dict[str, Any] = {"by": by, "belt_speed_mps": tm.v, "belt_position_m": tm.s,
                                    "switch_opened": switch_opened}  # fmt: skip
         if self.walker:
             details["clip_x_m"] = self.walker.clip_x_m
         return details
+
+    def _contactor_drops(self) -> None:
+        cut_at = self.kernel.now + ticks(self.treadmill.p.clip.contactor_delay_s)
+        self.kernel.call_at(cut_at, Phase.HARDWARE, self._contactor_opens)
+
+    def free_clip_switch(self) -> None:
+        """A stuck switch comes free: with the clip already out it opens now."""
+        tm = self.treadmill
+        tm.clip_switch_stuck = False
+        if not tm.clip_attached and not tm.cut_pending and not tm.contactor_open:
+            tm.cut_pending = True
+            self.kernel.record("clip.switch_opened", belt_speed_mps=tm.v)
+            self._contactor_drops()
 
     def _contactor_opens(self, t: int) -> None:
         tm = self.treadmill

@@ -58,3 +58,10 @@ class BrakesAtAQuarter:
 
     def on_tick(self, sensors: Sensors, t: float) -> Commands:
         return Commands(0.0, drive_enable=False, brake_level=0.25)
+
+
+class BrakesUntilThreeSeconds:
+    """Brakes at a quarter duty, then lets go at 3 s (the drive stays disabled)."""
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(0.0, drive_enable=False, brake_level=0.25 if t < 3.0 else 0.0)

@@ -104,6 +104,21 @@ CASES = {
         MINIMAL + '[[faults]]\nfault = "controller_hang"\nat_s = 9.0\n',
         "faults: [0] at 9.0 s is not before duration_s = 4.0",
     ),
+    "an event no run logs": (
+        MINIMAL
+        + '[[faults]]\nfault = "controller_hang"\nat_s = 1.0\nafter_event = "user.set_sped"\n',
+        "faults[0]: after_event 'user.set_sped' is not an event a run logs",
+    ),
+    "a watchdog faster than the ticks": (
+        MINIMAL.replace(
+            'preset = "chopper_home"', 'preset = "chopper_home"\nwatchdog = { timeout_s = 0.01 }'
+        ),
+        "controller: rate_hz = 50 ticks every 0.02 s, no sooner than the watchdog's timeout_s",
+    ),
+    "a fault on a sensor the controller does not read": (
+        MINIMAL + '[[faults]]\nfault = "sensor_dropout"\nsensor = "bus_voltage_v"\nat_s = 1.0\n',
+        "faults: [0] sensor_dropout acts on bus_voltage_v, which the controller does not read",
+    ),
     "a sensor the treadmill lacks": (
         with_controller(MINIMAL, "auto_pace"),
         "controller.policy: auto_pace needs what the treadmill cannot give: walker_position_m: "

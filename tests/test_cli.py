@@ -249,3 +249,9 @@ def test_drive_shows_the_controllers_own_frames_when_it_raises(capsys):
     assert code == INTERNAL
     assert "tests/controllers.py" in err and "user controller bug" in err
     assert "drivers/runner.py" not in err and "asyncio" not in err
+
+
+def test_drive_a_controller_returning_nan_is_exit_3_not_an_input_error(capsys):
+    code, _, err = run_cli(capsys, "drive", "--controller", "tests.controllers:ReturnsNan",
+                           "--sim", str(CLIP_PULL), "--until", "1")  # fmt: skip
+    assert code == INTERNAL and "non-finite command" in err

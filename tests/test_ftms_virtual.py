@@ -566,6 +566,8 @@ async def test_ftms_driver_reports_garbled_notifications_instead_of_raising():
 class WalkAtHalfAMetre:
     """Walks at 0.5 m/s from 1 s while the drive is ready; keeps what it was told."""
 
+    needs = {"belt_speed_mps": 1.0, "drive_ready": 1.0}
+
     def __init__(self):
         self.events: list[DriverEvent] = []
         self.seen: list[tuple[float, Sensors]] = []

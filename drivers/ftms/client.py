@@ -136,6 +136,7 @@ class FtmsDriver:
         self._own_stop = False  # our Stop is in flight or its status is still due
         self._asked_speed: int | None = None  # wire units; 0: stopped
         self._asked_incline: int | None = None
+        self._served = set(self.offered())  # until a runner says what its controller reads
 
     def offered(self) -> dict[str, float]:
         """FTMS's ~1 Hz speed and incline; the running state from status notifications."""
@@ -300,14 +301,18 @@ class FtmsDriver:
         return out
 
     # ------------------------------------------------------------ the protocol
+    def serve(self, sensors: set[str]) -> None:
+        self._served = set(sensors)
+
     async def telemetry(self) -> Sensors:
         speed = self._data.get("speed_kmh_x100")
         incline = self._data.get("inclination_pct_x10")
-        return Sensors(
-            belt_speed_mps=None if speed is None else speed / 100 / KMH_PER_MPS,
-            incline_pct=None if incline in (None, NOT_AVAILABLE_S16) else incline / 10,
-            drive_ready=self._drive_ready,
-        )
+        readings = {
+            "belt_speed_mps": None if speed is None else speed / 100 / KMH_PER_MPS,
+            "incline_pct": None if incline in (None, NOT_AVAILABLE_S16) else incline / 10,
+            "drive_ready": self._drive_ready,
+        }
+        return Sensors(**{k: v for k, v in readings.items() if k in self._served})
 
     async def command(self, cmd: Commands) -> None:
         if cmd.brake_level > 0:

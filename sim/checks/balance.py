@@ -163,7 +163,7 @@ class _EpisodeGain:
 
     def __init__(self, index: int):
         self.index = index
-        self.start: float | None = None  # the belt's speed when the open episode began
+        self.start: float | None = None  # the signal's value when the open episode began
         self.v = 0.0
         self.opened: int | None = None
         self.gain, self.t = 0.0, None

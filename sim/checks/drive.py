@@ -137,6 +137,15 @@ class WatchdogLatency(Check):
         if hang is None:
             return 0.0, evidence(None, None, "the controller never hung in this run")
         cut = ctx.first("drive.watchdog_cut", after=hang[0])
+        back = ctx.first(
+            "fault.end", after=hang[0], where=lambda d: d["fault"] == "controller_hang"
+        )
+        if cut is None and back is not None:
+            return 0.0, evidence(
+                back[0], "fault.end",
+                f"the controller came back after {seconds(back[0] - hang[0]):.3f} s, before "
+                "the watchdog needed to cut",
+            )  # fmt: skip
         if cut is None:
             never = ctx.scenario.duration_s - seconds(hang[0])
             return never, evidence(

@@ -88,17 +88,13 @@ def check_commands(cmd: object) -> Commands:
 
 
 class ControllerError(ValueError):
-    """A controller that cannot be loaded or built from its scenario entry; `field` names
-    the scenario field at fault ("policy" or "params")."""
+    """A controller that cannot be loaded, built or served from its scenario entry; `field`
+    is the scenario's field path at fault ("controller.policy", "controller.params",
+    "faults")."""
 
-    def __init__(self, message: str, field: str = "policy"):
+    def __init__(self, message: str, field: str = "controller.policy"):
         super().__init__(message)
         self.field = field
-
-
-def load_controller(policy: str, params: dict[str, Any]) -> Controller:
-    """Import and build a controller; every failure is a ControllerError naming the cause."""
-    return controller_factory(policy, params)()
 
 
 def controller_factory(policy: str, params: dict[str, Any]) -> Callable[[], Controller]:
@@ -126,7 +122,7 @@ def controller_factory(policy: str, params: dict[str, Any]) -> Callable[[], Cont
     try:
         inspect.signature(cls).bind(**params)
     except TypeError as exc:
-        raise ControllerError(f"{target}: {exc}", field="params") from None
+        raise ControllerError(f"{target}: {exc}", field="controller.params") from None
 
     def build() -> Controller:
         return cls(**params)
@@ -134,7 +130,9 @@ def controller_factory(policy: str, params: dict[str, Any]) -> Callable[[], Cont
     try:
         build()
     except Exception as exc:  # a user's constructor may raise anything
-        raise ControllerError(f"{target}: {type(exc).__name__}: {exc}", field="params") from None
+        raise ControllerError(
+            f"{target}: {type(exc).__name__}: {exc}", field="controller.params"
+        ) from None
     return build
 
 

@@ -1,8 +1,9 @@
 """Deadmill guard: a board that sees its belt moving with no speed commanded (a walker
 pushing a switched-off or idle treadmill) protects the electronics without a lurch.
 
-It never commands motion, and with no speed requested it never enables the drive: an
-enabled drive at a zero set-point would fight the walker (a two-quadrant speed loop brakes
+It never commands motion of its own, and with no speed requested it never enables the drive
+(but while the belt ramps down from a request the user stopped): an enabled drive at a
+zero set-point would fight the walker (a two-quadrant speed loop brakes
 the belt toward zero, hard), and enabling pulls the armature relay in (on an nc_brake relay
 that takes the brake off under the walker, and puts it back on at the next drop-out). So
 with no request the relay stays as it is unpowered. Belt motion above `detect_mps` on the
@@ -31,6 +32,7 @@ class DeadmillGuard:
         self.detect_mps = positive("detect_mps", detect_mps)
         self.brake_ramp_per_s = positive("brake_ramp_per_s", brake_ramp_per_s)
         self.max_brake = min(positive("max_brake", max_brake), 1.0)
+        self.running = False  # driving a request, or ramping down from one
         self.pushed = False
         self.brake = 0.0
         self.last_t: float | None = None
@@ -40,9 +42,13 @@ class DeadmillGuard:
         self.last_t = t
         request = sensors.requested_speed_mps if sensors.drive_ready else 0.0
         if request > 0.0:  # the user runs the belt: a console's job, ramped by the drive
-            self.pushed, self.brake = False, 0.0
+            self.running, self.pushed, self.brake = True, False, 0.0
             return Commands(request)
         speed = sensors.belt_speed_mps
+        if self.running:  # the user's stop: the drive ramps the belt down, still enabled
+            if speed is None or speed >= self.detect_mps / 2:
+                return Commands(0.0)
+            self.running = False
         if speed is not None and speed > self.detect_mps:
             self.pushed = True
         elif speed is not None and speed < self.detect_mps / 2:

@@ -16,6 +16,9 @@ from sim.control.api import SENSOR_NAMES
 from sim.control.sensors import BOOLEAN_SENSORS
 from sim.kernel import Phase, ticks
 from sim.strict import NonNegative, Positive, StrictModel
+from sim.treadmills.motorized import MotorizedTreadmill
+from sim.walker.gait import GaitWalker
+from sim.walker.minimal import MinimalWalker
 
 if TYPE_CHECKING:
     from drivers.sim import SimDriver
@@ -23,10 +26,32 @@ if TYPE_CHECKING:
 SensorName = Literal[SENSOR_NAMES]  # type: ignore[valid-type]
 
 
+# What `after_event` may name: the events a run logs by name, and the plant's crossings
+_LOGGED = (
+    "user.set_speed", "user.set_incline", "belt.set_speed", "clip.release", "drive.cut",
+    "drive.watchdog_cut", "power.lost", "power.restored", "reset", "controller.reset",
+    "walker.step", "walker.recovery_step", "walker.step_on", "walker.stumble",
+    "walker.stop_walking", "walker.grasp", "walker.hands", "walker.push", "walker.recovered",
+    "walker.margin", "walker.pace", "fault.start", "fault.end",
+)  # fmt: skip
+TRIGGERS = tuple(sorted(set(_LOGGED).union(
+    MotorizedTreadmill.crossing_names, GaitWalker.crossing_names, MinimalWalker.crossing_names
+)))  # fmt: skip
+
+
 class _Fault(StrictModel):
     at_s: NonNegative
     duration_s: Positive | None = None
     after_event: str | None = None  # e.g. "user.set_speed": the first one at or after at_s
+
+    @model_validator(mode="after")
+    def _known_trigger(self) -> _Fault:
+        if self.after_event is not None and self.after_event not in TRIGGERS:
+            raise ValueError(
+                f"after_event {self.after_event!r} is not an event a run logs; one of "
+                + ", ".join(TRIGGERS)
+            )
+        return self
 
 
 class SensorDropout(_Fault):
@@ -114,6 +139,16 @@ def describe(f: _Fault) -> dict[str, Any]:
     return f.model_dump(exclude={"at_s", "duration_s", "after_event"}, exclude_none=True)
 
 
+def unread_sensors(faults: list[_Fault], needs: dict[str, float]) -> list[str]:
+    """Sensor faults on a sensor the controller does not read: they would change nothing."""
+    return [
+        f"[{i}] {f.fault} acts on {f.sensor}, which the controller does not read"
+        for i, f in enumerate(faults)
+        if isinstance(f, SensorDropout | SensorStuck | SensorNoise | SensorDelay)
+        and f.sensor not in needs
+    ]
+
+
 def schedule(driver: SimDriver, faults: list[_Fault]) -> None:
     """Put each fault on the driver's kernel: its start (at a time or after an event) and
     its end."""
@@ -162,23 +197,17 @@ def _apply(driver: SimDriver, f: _Fault):
     tm = driver.treadmill
     if isinstance(f, SensorDropout | SensorStuck | SensorNoise | SensorDelay):
         state = driver.sensors.fault(f.sensor)
+        if isinstance(f, SensorStuck):  # at its last reading, or at its next one
+            return _set(state, stuck=driver.last_reading(f.sensor), sticking=True)
         if isinstance(f, SensorDropout):
-            state.dropped = True
-            return lambda: setattr(state, "dropped", False)
-        if isinstance(f, SensorStuck):
-            state.stuck = driver.last_reading(f.sensor)
-            return lambda: setattr(state, "stuck", None)
+            return _set(state, dropped=True)
         if isinstance(f, SensorNoise):
-            state.noise_sd = f.sd
-            return lambda: setattr(state, "noise_sd", 0.0)
-        state.delay_s = f.delay_s
-        return lambda: setattr(state, "delay_s", 0.0)
+            return _set(state, noise_sd=f.sd)
+        return _set(state, delay_s=f.delay_s)
     if isinstance(f, ControllerHang):
-        driver.hung = True
-        return lambda: setattr(driver, "hung", False)
+        return _set(driver, hung=True)
     if isinstance(f, CommandLatency):
-        driver.command_latency = ticks(f.latency_s)
-        return lambda: setattr(driver, "command_latency", 0)
+        return _set(driver, command_latency=ticks(f.latency_s))
     if isinstance(f, PowerLoss):
         tm.lose_power()
         return tm.restore_power
@@ -187,6 +216,19 @@ def _apply(driver: SimDriver, f: _Fault):
         return tm.logic_back
     if isinstance(f, StuckClipSwitch):
         tm.clip_switch_stuck = True
-        return lambda: setattr(tm, "clip_switch_stuck", False)
-    tm.relay_welded = True
-    return lambda: setattr(tm, "relay_welded", False)
+        return driver.run.rig.free_clip_switch
+    return _set(tm, relay_welded=True)
+
+
+def _set(target: Any, **values: Any):
+    """Set attributes; returns what puts back the values they had (so overlapping faults
+    on one sensor undo in turn)."""
+    before = {name: getattr(target, name) for name in values}
+    for name, value in values.items():
+        setattr(target, name, value)
+
+    def undo() -> None:
+        for name, value in before.items():
+            setattr(target, name, value)
+
+    return undo

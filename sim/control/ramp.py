@@ -22,9 +22,8 @@ class Ramp:
         self.value = 0.0
         self.last_t: float | None = None
 
-    def toward(self, target: float, t: float, up: float | None = None) -> float:
+    def toward(self, target: float, t: float) -> float:
         dt = 0.0 if self.last_t is None else t - self.last_t
         self.last_t = t
-        rise = self.up if up is None else up
-        self.value += max(-self.down * dt, min(rise * dt, target - self.value))
+        self.value += max(-self.down * dt, min(self.up * dt, target - self.value))
         return self.value

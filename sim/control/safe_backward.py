@@ -64,9 +64,10 @@ class SafeBackward:
         return Commands(speed, self.incline.toward(incline_target, t))
 
     def _ease_for_drift(self, x_m: float | None, target: float, t: float) -> float:
-        """Past the rear limit the target eases down from the present speed, gently; a
-        position it cannot read changes nothing (the ramps still hold)."""
-        if x_m is None or x_m <= self.rear_limit_m:
+        """Past the rear limit the target eases down from the present speed, gently."""
+        if x_m is None:  # no reading: an easing already begun holds where it got to
+            return target if self.eased_mps is None else min(target, self.eased_mps)
+        if x_m <= self.rear_limit_m:
             self.eased_mps = None
             return target
         dt = 0.0 if self.speed.last_t is None else t - self.speed.last_t

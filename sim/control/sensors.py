@@ -29,40 +29,57 @@ FTMS_HELD = ("belt_speed_mps", "incline_pct")  # notified about once a second
 
 
 class TachReader:
-    """Edge-to-edge timing of the roller's pulses. Edges are placed by interpolating the
-    belt's travel between two reads (reads come at the tick rate, far faster than the belt
-    changes), counted in the timer's resolution. The reading is the pitch over the last
-    edge-to-edge time, no more than the pitch over the time since the last edge (a belt
-    that is slowing shows it before its next edge), and zero after the timeout."""
+    """Edge timing of the roller's pulses. An edge is the belt's position crossing a
+    multiple of the pitch, either way (one channel: no direction); edges are placed by
+    interpolating the belt's position between two reads (reads come at the tick rate, far
+    faster than the belt changes) and counted in the timer's resolution. The reading is the
+    pitch times the edges since the last edge of an earlier read, over the time between
+    (edge to edge when they are sparse, over the whole read when they are dense), no more
+    than the pitch over the time since the last edge (a belt that is slowing shows it before
+    its next edge), and zero after the timeout."""
 
     def __init__(self, p: Tach):
         self.pitch_m = math.pi * p.roller_diameter_m / p.pulses_per_rev
         self.resolution_s = p.timer_resolution_s
         self.timeout_s = p.timeout_s
-        self.travel_m = 0.0
-        self.edges = 0
-        self.last_edges: deque[float] = deque(maxlen=2)
+        self.count = 0  # edges so far
+        self.last: tuple[int, float] | None = None  # (count, time) of the latest edge
+        self.speed = 0.0  # from the latest edges
         self.t_s: float | None = None
         self.s_m = 0.0
 
     def read(self, t_s: float, s_m: float) -> float:
-        if self.t_s is not None and t_s > self.t_s:
-            step = abs(s_m - self.s_m)
-            travel = self.travel_m + step
-            edges = math.floor(travel / self.pitch_m)
-            for k in range(max(self.edges + 1, edges - 1), edges + 1):  # the last two matter
-                frac = (k * self.pitch_m - self.travel_m) / step
-                t_edge = self.t_s + frac * (t_s - self.t_s)
-                self.last_edges.append(math.floor(t_edge / self.resolution_s) * self.resolution_s)
-            self.travel_m, self.edges = travel, edges
+        if self.t_s is not None and t_s > self.t_s and s_m != self.s_m:
+            edges = self._edges(self.t_s, self.s_m, t_s, s_m)
+            if edges:
+                ref = self.last if self.last is not None else edges[0]
+                n, t = edges[-1]
+                if t > ref[1]:
+                    self.speed = self.pitch_m * (n - ref[0]) / (t - ref[1])
+                self.last = (n, t)
         self.t_s, self.s_m = t_s, s_m
-        if len(self.last_edges) < 2:
+        if self.last is None or self.speed == 0.0:
             return 0.0
-        first, last = self.last_edges
-        since = t_s - last
-        if since > self.timeout_s or last <= first:
+        since = t_s - self.last[1]
+        if since > self.timeout_s:
             return 0.0
-        return self.pitch_m / max(last - first, since)
+        gap = since - self.resolution_s  # no edge for at least this long (the last one's
+        return min(self.speed, self.pitch_m / gap) if gap > 0 else self.speed  # time is floored)
+
+    def _edges(self, t0: float, s0: float, t1: float, s1: float) -> list[tuple[int, float]]:
+        """(edge count, time in timer counts) of the first and the last edge crossed from
+        s0 to s1, the ones a reading needs; counts them all."""
+        k0, k1 = math.floor(s0 / self.pitch_m), math.floor(s1 / self.pitch_m)
+        crossed = abs(k1 - k0)
+        if not crossed:
+            return []
+        first, last = (k0 + 1, k1) if k1 > k0 else (k0, k1 + 1)  # the boundaries, in order
+        out = []
+        for n, k in ((self.count + 1, first), (self.count + crossed, last))[: min(crossed, 2)]:
+            t = t0 + (k * self.pitch_m - s0) / (s1 - s0) * (t1 - t0)
+            out.append((n, math.floor(t / self.resolution_s) * self.resolution_s))
+        self.count += crossed
+        return out
 
 
 @dataclass
@@ -70,7 +87,8 @@ class SensorFault:
     """What the active faults do to one sensor now."""
 
     dropped: bool = False
-    stuck: Any = None  # the value it is stuck at (None: not stuck)
+    sticking: bool = False
+    stuck: Any = None  # the reading it is stuck at (None while sticking: its next one)
     noise_sd: float = 0.0
     delay_s: float = 0.0
 
@@ -89,12 +107,17 @@ class Channel:
         self.history.append((t_s, raw))
         while len(self.history) > 1 and self.history[1][0] <= t_s - delay:
             self.history.popleft()
-        value = self.history[0][1]
-        if fault.stuck is not None:
-            value = fault.stuck
-        if fault.dropped or value is None:
+        if fault.dropped:
             return None
-        if isinstance(value, bool):
+        if fault.sticking and fault.stuck is not None:
+            return fault.stuck  # exactly what it read when it stuck: no fresh noise
+        reading = self._reading(self.history[0][1], fault, rng)
+        if fault.sticking:
+            fault.stuck = reading
+        return reading
+
+    def _reading(self, value: Any, fault: SensorFault, rng: np.random.Generator) -> Any:
+        if value is None or isinstance(value, bool):
             return value
         sd = math.hypot(self.noise_sd, fault.noise_sd)
         if sd:

@@ -21,7 +21,13 @@ from sim import __version__
 from sim.checks.base import Extreme, Verdict
 from sim.checks.registry import REGISTRY
 from sim.control import faults
-from sim.control.api import Controller, ControllerError, controller_factory, unmet_needs
+from sim.control.api import (
+    Controller,
+    ControllerError,
+    controller_factory,
+    needs_of,
+    unmet_needs,
+)
 from sim.kernel import Kernel, Phase, seconds, stream, ticks
 from sim.presets import preset_file
 from sim.report.result import RunResult
@@ -56,11 +62,11 @@ class Run:
     scenario: s.Scenario
     kernel: Kernel
     rig: Rig
-    controller: Controller
+    controller: Controller | None
     console: Console
     reducers: dict[str, Extreme | None]
     context: RunContext
-    rebuild: Callable[[], Controller]  # the controller afresh, as after its board's reset
+    rebuild: Callable[[], Controller] | None  # the controller afresh, after a board reset
     driver: SimDriver | None = None  # a controller runs on a motorized treadmill only
 
     @property
@@ -68,14 +74,22 @@ class Run:
         return self.rig.treadmill
 
 
-def build(scenario: s.Scenario, seed: int, run_index: int = 0, profile: str | None = None) -> Run:
-    """Everything wired and scheduled, nothing run yet. A bad controller, or one whose
-    sensor needs the treadmill cannot meet, raises ControllerError (an input error) here,
-    before any time passes. Run i draws its walker and perturbations from its own streams
-    (`Kernel.rng`). `profile` overrides the scenario's sensor profile."""
+def build(
+    scenario: s.Scenario,
+    seed: int,
+    run_index: int = 0,
+    profile: str | None = None,
+    with_controller: bool = True,
+) -> Run:
+    """Everything wired and scheduled, nothing run yet. A bad controller, one whose sensor
+    needs the treadmill cannot meet, or a sensor fault on a sensor it does not read raises
+    ControllerError (an input error) here, before any time passes. Run i draws its walker
+    and perturbations from its own streams (`Kernel.rng`). `profile` overrides the
+    scenario's sensor profile; without the controller, its driver serves every sensor for a
+    controller the caller brings."""
     spec = scenario.controller
-    rebuild = controller_factory(spec.policy, dict(spec.params))
-    controller = rebuild()
+    rebuild = controller_factory(spec.policy, dict(spec.params)) if with_controller else None
+    controller = rebuild() if rebuild else None
     tm = _treadmill(scenario.treadmill)
     walker = _walker(scenario.walker, tm.length_m, seed, run_index)
     if isinstance(walker, GaitWalker):
@@ -97,12 +111,18 @@ def build(scenario: s.Scenario, seed: int, run_index: int = 0, profile: str | No
     kernel.reducers.extend(r for r in reducers.values() if r is not None)
     run = Run(scenario, kernel, rig, controller, console, reducers, context, rebuild)
     if isinstance(tm, MotorizedTreadmill):  # a servo follows its profile; the rest, the walker
-        needs = getattr(controller, "needs", {})
-        run.driver = SimDriver(run, profile or spec.profile, set(needs))
-        problems = unmet_needs(needs, run.driver.offered(), spec.rate_hz)
-        if problems:
-            raise ControllerError(f"{spec.policy} needs what the treadmill cannot give: "
-                                  + "; ".join(problems))  # fmt: skip
+        if controller is None:
+            run.driver = SimDriver(run, profile or spec.profile)
+        else:
+            needs = needs_of(controller)
+            run.driver = SimDriver(run, profile or spec.profile, set(needs))
+            problems = unmet_needs(needs, run.driver.offered(), spec.rate_hz)
+            if problems:
+                raise ControllerError(f"{spec.policy} needs what the treadmill cannot give: "
+                                      + "; ".join(problems))  # fmt: skip
+            unread = faults.unread_sensors(scenario.faults, needs)
+            if unread:
+                raise ControllerError(f"{'; '.join(unread)} ({spec.policy})", field="faults")
         faults.schedule(run.driver, scenario.faults)
     if isinstance(walker, GaitWalker):
         rails = tm.p.handrails
@@ -262,12 +282,13 @@ def execute(run: Run) -> None:
     Monte Carlo, a pytest worker) wanted the cores."""
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            if run.driver is None:
+            if run.driver is None or run.controller is None:
                 run.kernel.run()
             else:
                 run_controller(run.controller, run.driver, rebuild=run.rebuild)
     except Exception as exc:  # KeyboardInterrupt is not an Exception: Ctrl-C passes through
-        # SimPy re-raises a copy of what a process raised; the original keeps the traceback
+        # SimPy re-raises a copy of what one of its processes raised (the walker's, the
+        # timeline's); the original keeps the traceback
         original = exc
         while type(original.__cause__) is type(original):
             original = original.__cause__

@@ -291,7 +291,7 @@ class Scenario(StrictModel):
     trace_hz: Annotated[float, Field(gt=0, le=10_000)] = 100.0
     treadmill: TreadmillSpec
     walker: WalkerModel | None = None
-    controller: ControllerSpec = Field(default_factory=ControllerSpec)
+    controller: ControllerSpec = Field(default_factory=ControllerSpec, validate_default=True)
     timeline: list[Action] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
     checks: dict[str, CheckSpec] = Field(min_length=1)
@@ -365,6 +365,18 @@ class Scenario(StrictModel):
             if timed and not isinstance(walker, GaitWalkerSpec):
                 raise ValueError(f"[{i}] after_foot_contact_s needs a gait walker")
         return timeline
+
+    @field_validator("controller")
+    @classmethod
+    def _watchdog_fits(cls, controller: ControllerSpec, info: ValidationInfo) -> ControllerSpec:
+        watchdog = getattr(info.data.get("treadmill"), "watchdog", None)
+        if watchdog is not None and watchdog.timeout_s <= 1.0 / controller.rate_hz:
+            raise ValueError(
+                f"rate_hz = {controller.rate_hz:g} ticks every {1.0 / controller.rate_hz:g} s, "
+                f"no sooner than the watchdog's timeout_s = {watchdog.timeout_s:g}: it would "
+                "cut every run"
+            )
+        return controller
 
     @field_validator("faults")
     @classmethod

@@ -83,6 +83,7 @@ class MotorizedTreadmill(BeltTrain):
         self.current_a = 0.0
         self.wired = True  # the armature on the bridge (relay closed, or hard-wired)
         self.brake_on = False  # a brake resistor across the armature (nc_brake unpowered)
+        self.brake_ohm: float | None = None  # across the armature now, as the loop set it
         self.relay_closed = True  # its coil pulled in (or welded, or no relay at all)
         # power path
         powered = p.mains == "on"
@@ -94,6 +95,8 @@ class MotorizedTreadmill(BeltTrain):
         # injected faults: the clip switch's contacts welded shut, the armature relay welded
         self.clip_switch_stuck = False
         self.relay_welded = False
+        self.rail_held_down = False  # a brown-out: the rail stays down whatever the bus
+        self.logic_losses = 0  # times the board's rail went down (each one resets it)
         # bus, incline, winding
         self.bus_energy_j = self.bus_floor_j if powered else 0.0
         self.bus_voltage_v = p.bus.mains_peak_v if powered else 0.0
@@ -193,7 +196,7 @@ class MotorizedTreadmill(BeltTrain):
         logic_a = self._logic_w / max(self.bus_voltage_v, 1.0)  # 1 V: a floor for a flat bus
         return drive.terms(
             circuit, self._k, self._ra(), self.volts,
-            self._active_brake_ohm(), self._diode_v, self.capacitance_f,
+            self.brake_ohm, self._diode_v, self.capacitance_f,
             logic_a if self.logic_on and self._logic_from_bus else 0.0,
         )  # fmt: skip
 
@@ -299,7 +302,8 @@ class MotorizedTreadmill(BeltTrain):
         overvoltage = bus_v - trip if trip and not self.latched else NEVER
         on_bus = self._logic_from_bus
         brownout = self._brownout_v - bus_v if on_bus and self.logic_on else NEVER
-        wake = bus_v - self.wake_v if on_bus and not self.logic_on else NEVER
+        waking = on_bus and not self.logic_on and not self.rail_held_down
+        wake = bus_v - self.wake_v if waking else NEVER
         dyno = ramp_end(v, self.dyno_target_mps, self.dyno_accel) if self.p.dyno else NEVER
         return (zero, stopped, conduction, self._diode_crossing(), overvoltage, brownout, wake,
                 dyno)  # fmt: skip
@@ -403,7 +407,8 @@ class MotorizedTreadmill(BeltTrain):
     def _update_circuit(self) -> None:
         """The drive board's loop: what the armature is connected to, and at what voltage."""
         relay = self.p.relay
-        pulled_in = self.logic_on and not self.contactor_open and self.enable_cmd
+        wanted = self.enable_cmd or self.brake_cmd > 0.0  # driving, or braking on the bridge
+        pulled_in = self.logic_on and not self.contactor_open and wanted
         self.relay_closed = relay.kind == "none" or pulled_in or self.relay_welded
         if self.relay_closed:
             self.wired, self.brake_on = True, False  # hard-wired, or the relay pulled in
@@ -411,6 +416,7 @@ class MotorizedTreadmill(BeltTrain):
             self.wired, self.brake_on = False, False
         else:  # nc_brake, dropped out
             self.wired, self.brake_on = not relay.changeover, True
+        self.brake_ohm = self._active_brake_ohm()  # held until the loop looks again
         if self.wired and self.drive_ready and self.enable_cmd:
             self._speed_loop()
             return
@@ -516,13 +522,17 @@ class MotorizedTreadmill(BeltTrain):
         return self.cut_pending
 
     def watchdog_cut(self) -> None:
-        """The board's watchdog: no command for too long, the drive is cut and latched."""
+        """The board's watchdog: no command for too long, the drive is cut and latched, and
+        the stale command forgotten (after a reset nothing moves until a new one comes)."""
+        self._forget_commands()
         self.latched = True
         self._update_circuit()
 
     def brown_out(self) -> None:
-        """The logic rail dips out (a mains sag): the board resets, the drive latched off."""
+        """The logic rail dips out (a mains sag) and stays down until `logic_back`: the
+        board resets, the drive latched off."""
         self._logic_lost()
+        self.rail_held_down = True
         self.latched = True
         self._update_circuit()
 
@@ -530,12 +540,17 @@ class MotorizedTreadmill(BeltTrain):
         """The board's rail is down: it forgets its commands; back up, it waits for new ones
         (its relay stays dropped until the controller enables the drive)."""
         self.logic_on = False
+        self.logic_losses += 1
+        self._forget_commands()
+
+    def _forget_commands(self) -> None:
         self.target_mps = 0.0
         self.enable_cmd = False
         self.brake_cmd = 0.0
 
     def logic_back(self) -> None:
-        if self.mains_on or self.bus_voltage_v >= self.wake_v:
+        self.rail_held_down = False
+        if (self.mains_on and not self._logic_from_bus) or self.bus_voltage_v >= self.wake_v:
             self.logic_on = True
         self._update_circuit()
 

@@ -1,7 +1,8 @@
 """The drive board's watchdog: no command from the controller for its timeout, and the
-drive is cut and latched (only a manual reset brings it back), at the first loop boundary
-past the deadline. So a hung controller's belt is cut within timeout + one loop period of
-its last command: `watchdog_latency` measures it."""
+drive is cut and latched (only a manual reset brings it back) and its stale command
+forgotten, at the first loop boundary past the deadline. So a hung controller's belt is cut
+within timeout + one loop period of its last command (`watchdog_latency` measures it). It
+runs from power-up: a controller that never commands is cut too."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ class Watchdog:
     def __init__(self, kernel: Kernel, tm: MotorizedTreadmill, timeout_s: float):
         self.kernel, self.tm = kernel, tm
         self.timeout = ticks(timeout_s)
-        self.last: int | None = None
+        self.last = kernel.now  # power-up counts as the first command
         self.pending = False  # one check in the queue at a time, re-armed lazily
+        self._arm()
 
     def feed(self) -> None:
         self.last = self.kernel.now
