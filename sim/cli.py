@@ -326,8 +326,13 @@ def drive(
         float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).", min=0)
     ] = None,
     tick_hz: Annotated[
-        float, typer.Option(help="With --ftms: how often the controller ticks.", min=0.1)
-    ] = 2.0,
+        float | None,
+        typer.Option(
+            help="How often the controller ticks (default: 2 Hz on FTMS, the scenario's "
+            "rate_hz with --sim).",
+            min=0.1,
+        ),
+    ] = None,
 ) -> None:
     """Run a controller on a real treadmill over Bluetooth FTMS (--ftms), or the same
     controller on the simulator as FTMS would show it (--sim). Ctrl-C stops the belt."""
@@ -362,17 +367,19 @@ def drive(
     raise typer.Exit(OK)
 
 
-def _drive_target(ftms: str | None, sim: Path | None, profile: str, tick_hz: float):
+def _drive_target(ftms: str | None, sim: Path | None, profile: str, tick_hz: float | None):
     if ftms is not None:
         from drivers.ftms.client import FtmsDriver
 
-        return FtmsDriver(ftms, tick_hz=tick_hz)
+        return FtmsDriver(ftms, tick_hz=tick_hz or 2.0)
     from drivers.sim import SimDriver
 
     scenario = load_scenario(sim)
     if scenario.treadmill.kind != "motorized":
         raise ValueError(f"{sim}: a controller drives a motorized treadmill")
-    return SimDriver.from_scenario(scenario, scenario.seed, profile)
+    driver = SimDriver.from_scenario(scenario, scenario.seed, profile)
+    driver.tick_hz = tick_hz or driver.tick_hz
+    return driver
 
 
 def _output_clash(files: list[ScenarioFile]) -> str | None:

@@ -65,3 +65,12 @@ class BrakesUntilThreeSeconds:
 
     def on_tick(self, sensors: Sensors, t: float) -> Commands:
         return Commands(0.0, drive_enable=False, brake_level=0.25 if t < 3.0 else 0.0)
+
+
+class NeedsTachAtOneHertz:
+    """Reads the tach once a second, as an FTMS treadmill would give it."""
+
+    needs = {"belt_speed_mps": 1.0}
+
+    def on_tick(self, sensors: Sensors, t: float) -> Commands:
+        return Commands(0.5)

@@ -219,6 +219,16 @@ def test_drive_rehearses_a_user_controller_on_the_simulator(capsys):
     assert "stopped_by_safety_key" in out and "done at 12.000 s" in out
 
 
+def test_drive_ticks_at_the_rate_asked(capsys):
+    """At 0.5 Hz a controller needing the tach at 1 Hz is refused; at 2 Hz it runs."""
+    args = ["drive", "--controller", "tests.controllers:NeedsTachAtOneHertz", "--sim",
+            str(CLIP_PULL), "--until", "3"]  # fmt: skip
+    code, _, err = run_cli(capsys, *args, "--tick-hz", "0.5")
+    assert code == USAGE and "above the tick rate 0.5 Hz" in err
+    code, out, err = run_cli(capsys, *args, "--tick-hz", "2")
+    assert code == 0, err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
