@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from sim.control.api import Commands, Sensors
 
 SAFETY_KEY = "stopped_by_safety_key"  # the event a driver reports when the clip is pulled
+CONTROLLER_RESET = "controller.reset"  # the controller's processor came back from reset
 
 
 class DriverConnectionError(ConnectionError):

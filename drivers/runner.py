@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from drivers.base import Driver
+from drivers.base import CONTROLLER_RESET, Driver
 from sim.control.api import Controller, ControllerError, check_commands, needs_of, unmet_needs
-
-RESET = "controller.reset"
 
 
 def run_controller(
@@ -58,7 +56,7 @@ async def arun_controller(
             sensors = await driver.telemetry()
             if sensors is not None:  # its processor runs: what happened, then this tick
                 for event in driver.events():
-                    if event.kind == RESET and rebuild is not None:
+                    if event.kind == CONTROLLER_RESET and rebuild is not None:
                         controller = rebuild()
                     elif hasattr(controller, "on_event"):
                         controller.on_event(event)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drivers.base import SAFETY_KEY, DriverEvent
+from drivers.base import CONTROLLER_RESET, SAFETY_KEY, DriverEvent
 from sim.control.api import Commands, Sensors
 from sim.control.sensors import SensorBank, sensors_from
 from sim.kernel import Kernel, Phase, seconds, ticks
@@ -57,6 +57,7 @@ class SimDriver:
         self.watchdog = Watchdog(run.kernel, tm, tm.p.watchdog.timeout_s) if tm.p.watchdog else None
         self.hung = False
         self.command_latency = 0  # ticks
+        self.fault_layers: dict[tuple[int, str], tuple[Any, list]] = {}  # `faults._set`
         self.readings: dict[str, Any] = {}
         self._seen = 0  # the event log read so far
         self._losses = tm.logic_losses  # the board's resets seen so far
@@ -155,11 +156,11 @@ class SimDriver:
         down since, however briefly), only "controller.reset": a fresh controller starts
         with nothing from before."""
         log = self.kernel.log
-        if self.treadmill.logic_losses != self._losses:
+        if self.treadmill.logic_losses != self._losses and self.treadmill.logic_on:
             self._losses = self.treadmill.logic_losses
-            self.kernel.record("controller.reset")
+            self.kernel.record(CONTROLLER_RESET)
             self._seen = len(log)
-            return [DriverEvent(self.clock.now(), "controller.reset")]
+            return [DriverEvent(self.clock.now(), CONTROLLER_RESET)]
         out = [
             DriverEvent(seconds(t), _OBSERVABLE[kind], details)
             for t, kind, details in log[self._seen :]

@@ -146,7 +146,7 @@ def test_a_controller_needing_what_ftms_cannot_give_is_refused(tmp_path):
         run_controller(NeedsCurrent(), driver)
 
 
-def test_undeclared_sensors_read_none_in_a_scenario_run(tmp_path):
+def test_the_runner_serves_only_the_declared_sensors(tmp_path):
     seen = []
 
     class Spy:
@@ -157,7 +157,6 @@ def test_undeclared_sensors_read_none_in_a_scenario_run(tmp_path):
             return Commands(0.5)
 
     driver = SimDriver.from_scenario(scenario(tmp_path, 5.0))
-    driver.serve(set(Spy.needs))
     run_controller(Spy(), driver)
     assert seen[-1].belt_speed_mps == pytest.approx(0.5, abs=0.05)
     assert seen[-1].motor_current_a is None and seen[-1].drive_ready is None
@@ -369,6 +368,51 @@ def test_letting_the_board_brake_go_does_not_short_the_armature(tmp_path):
     assert current[tr["t_s"] > 3.05].max() < 1e-9
 
 
+def test_overlapping_faults_of_one_kind_hold_until_the_last_ends(tmp_path):
+    dropout = 'fault = "sensor_dropout"\nsensor = "walker_position_m"\n'
+    seen = position_faulted(
+        tmp_path,
+        dropout + "at_s = 1.0\nduration_s = 2.0\n\n[[faults]]\n" + dropout + "at_s = 2.0\n"
+        "duration_s = 2.0\n",
+    )
+    dropped = [t for t, x in seen if x is None]
+    assert min(dropped) == pytest.approx(1.0, abs=0.03) and max(dropped) < 4.0
+    assert all(x is None for t, x in seen if 1.02 < t < 3.98)  # A ends at 3 s, B holds to 4
+    assert all(x is not None for t, x in seen if t > 4.02)
+
+
+def test_a_still_hung_controller_is_cut_again_after_a_reset(tmp_path):
+    """Hung at 20 s, the clip pulled at 20.1 s (cut at 20.15 s, before the watchdog's
+    20.18 s), reset at 22 s: the cut forgot the command, and the watchdog cuts again at the
+    next loop boundary."""
+    text = (CONTROL / "hang_2mph_watchdog.toml").read_text()
+    extra = '[[timeline]]\nat_s = 20.1\naction = "pull_clip"\n\n[[timeline]]\nat_s = 22.0\n'
+    path = tmp_path / "reset.toml"
+    path.write_text(text.replace("[[faults]]", extra + 'action = "manual_reset"\n\n[[faults]]'))
+    result = run_scenario(path)
+    cuts = [t for t, k, _ in result.events if k == "drive.watchdog_cut"]
+    assert cuts == [pytest.approx(22.01, abs=1e-6)]
+    tr = result.trace
+    assert tr["belt_speed_mps"][tr["t_s"] > 22.0].max() < 0.01
+
+
+def test_deadmill_guard_ramps_a_users_stop_down_then_disables():
+    from sim.control.deadmill_guard import DeadmillGuard
+
+    guard = DeadmillGuard()
+    asked = Sensors(belt_speed_mps=0.5, drive_ready=True, requested_speed_mps=1.0)
+    assert guard.on_tick(asked, 0.0) == Commands(1.0)
+    slowing = Sensors(belt_speed_mps=0.6, drive_ready=True)
+    assert guard.on_tick(slowing, 1.0) == Commands(0.0)  # enabled: the drive ramps it down
+    assert guard.on_tick(slowing, 4.9) == Commands(0.0)
+    still_moving = guard.on_tick(slowing, 5.1)  # 4 s on: a walker pushes it, not the drive
+    assert not still_moving.drive_enable
+    guard = DeadmillGuard()
+    guard.on_tick(asked, 0.0)
+    stopped = Sensors(belt_speed_mps=0.01, drive_ready=True)
+    assert not guard.on_tick(stopped, 1.0).drive_enable  # stopped: disabled at once
+
+
 # ----------------------------------------------------------------- policies
 def test_auto_pace_speeds_up_under_a_stumble_and_the_guarded_one_does_not():
     plain = run_scenario(CONTROL / "auto_pace_stumble_backward.toml")
@@ -453,8 +497,8 @@ def test_the_same_controller_on_the_simulator_and_on_ftms_gives_the_same_belt(tm
 
     backing = SimDriver.from_scenario(path)
     treadmill = VirtualTreadmill(backing)
-    ftms = FtmsDriver("00:00:5E:00:53:01", clock=treadmill.clock,
-                      client_factory=lambda a: VirtualBleakClient(treadmill, a))  # fmt: skip
+    link = lambda address, gone: VirtualBleakClient(treadmill, address, gone)  # noqa: E731
+    ftms = FtmsDriver("00:00:5E:00:53:01", clock=treadmill.clock, client_factory=link)
     on_ftms = asyncio.run(arun_controller(HoldOneMetre(), ftms, until_s=14.0))
 
     a = dict(on_sim.speeds)

@@ -398,7 +398,7 @@ async def test_the_simulated_clip_pull_is_notified_as_a_safety_key_stop():
 def ftms_on(treadmill: VirtualTreadmill) -> FtmsDriver:
     return FtmsDriver(
         "00:00:5E:00:53:01",
-        client_factory=lambda address: VirtualBleakClient(treadmill, address),
+        client_factory=lambda address, gone: VirtualBleakClient(treadmill, address, gone),
         clock=treadmill.clock,
     )
 
@@ -425,8 +425,8 @@ async def test_ftms_driver_writes_commands_only_when_they_change():
     treadmill = VirtualTreadmill(FakeDrive())
     driver = ftms_on(treadmill)
     await driver.connect()
-    script = [
-        (Commands(0.0), [incline(0)]),  # stopped already; the incline is written once
+    script = [  # no Treadmill Data yet: whether the belt runs is not known, so a Stop asks
+        (Commands(0.0), [STOP, incline(0)]),  # (Operation Failed: stopped already); incline once
         (Commands(0.5, 2.0), [START, speed(180), incline(20)]),  # start, then the speed
         (Commands(0.5, 2.0), []),
         (Commands(0.52, 2.1), [speed(190)]),  # 1.872 km/h on the 0.1 step; 2.1 % -> 2.0 %
@@ -440,7 +440,9 @@ async def test_ftms_driver_writes_commands_only_when_they_change():
         before = len(treadmill.writes)
         await driver.command(cmd)
         assert sent(treadmill, before) == expected, cmd
-        assert all(w.response.result is Result.SUCCESS for w in treadmill.writes[before:])
+    probe, *rest = treadmill.writes[1:]  # after the request for control
+    assert probe.response.result is Result.OPERATION_FAILED
+    assert all(w.response.result is Result.SUCCESS for w in rest)
     kinds = [e.kind for e in driver.events()]
     assert kinds.count("brake_unsupported") == 1 and "command_rejected" not in kinds
 
@@ -479,9 +481,10 @@ async def test_ftms_driver_turns_refusals_into_events():
     }  # fmt: skip
     assert (await driver.telemetry()).drive_ready is False
     treadmill.revoke_control()
-    await driver.command(Commands(0.0, 5.0))
-    kinds = [(e.kind, e.details.get("result")) for e in driver.events()]
-    assert kinds == [("control_lost", None), ("command_rejected", "CONTROL_NOT_PERMITTED")]
+    before = len(treadmill.writes)
+    await driver.command(Commands(0.0, 5.0))  # control asked for again, then the incline
+    assert sent(treadmill, before) == [REQUEST_CONTROL, incline(50)]
+    assert [e.kind for e in driver.events()] == ["control_lost", "target_incline_changed"]
 
 
 @sync
@@ -522,7 +525,7 @@ class Unreachable:
 )
 @sync
 async def test_no_bluetooth_is_a_driver_connection_error(exc, message):
-    driver = FtmsDriver("00:00:5E:00:53:01", client_factory=lambda address: Unreachable(exc))
+    driver = FtmsDriver("00:00:5E:00:53:01", client_factory=lambda address, gone: Unreachable(exc))
     with pytest.raises(DriverConnectionError, match=message) as info:
         await driver.connect()
     assert info.value.__cause__ is None and info.value.__suppress_context__  # no traceback
@@ -589,4 +592,77 @@ async def test_a_controller_runs_on_ftms_over_the_simulated_clip_pull():
     speeds = {t: s.belt_speed_mps for t, s in controller.seen}
     assert speeds[0.0] is None  # no Treadmill Data yet
     assert speeds[8.0] == pytest.approx(0.5, abs=0.01) and speeds[13.5] == 0.0
-    assert sent(treadmill) == [REQUEST_CONTROL, incline(0), START, speed(180)]  # none after
+    # a Stop first (no Treadmill Data yet: is it running?), then none after the safety key
+    assert sent(treadmill) == [REQUEST_CONTROL, STOP, incline(0), START, speed(180)]
+
+
+@sync
+async def test_ftms_driver_finds_a_belt_already_running_and_stops_it():
+    """A link dropped and made again while the belt runs: a zero command stops it, and
+    closing leaves it stopped."""
+    treadmill = VirtualTreadmill(FakeDrive())
+    first = ftms_on(treadmill)
+    await first.connect()
+    await first.command(Commands(0.5))
+    await first.clock.sleep_until(2.0)
+    treadmill.disconnect()  # the link goes; the belt runs on
+    assert treadmill.session is Session.RUNNING
+    again = ftms_on(treadmill)
+    await again.connect()
+    await again.clock.sleep_until(3.5)  # Treadmill Data says it runs
+    before = len(treadmill.writes)
+    await again.command(Commands(0.0, drive_enable=False))
+    assert sent(treadmill, before) == [STOP, incline(0)]  # the incline: not known to it yet
+    assert treadmill.session is Session.IDLE
+    await again.close()
+    assert treadmill.session is Session.IDLE
+
+
+@sync
+async def test_ftms_driver_after_a_lost_link_raises_a_connection_error():
+    treadmill = VirtualTreadmill(FakeDrive())
+    driver = ftms_on(treadmill)
+    await driver.connect()
+    await driver._client.disconnect()  # the link drops under it (as bleak reports it)
+    assert "link_lost" in [e.kind for e in driver.events()]
+    with pytest.raises(DriverConnectionError, match="lost the link"):
+        await driver.telemetry()
+
+
+@sync
+async def test_ftms_driver_retries_a_refused_start_at_the_next_command():
+    """The clip is out when it connects (no safety-key event: nothing to re-arm): each
+    command tries again, and once the clip is back the belt starts."""
+    treadmill = VirtualTreadmill(FakeDrive(clip_in=False, replace_at_s=2.0))
+    driver = ftms_on(treadmill)
+    await driver.connect()
+    await driver.clock.sleep_until(1.5)
+    await driver.command(Commands(0.5))
+    assert treadmill.session is Session.IDLE
+    await driver.clock.sleep_until(2.5)
+    before = len(treadmill.writes)
+    await driver.command(Commands(0.5))  # the same command: tried again
+    assert sent(treadmill, before) == [START, speed(180)] and treadmill.session is Session.RUNNING
+
+
+@sync
+async def test_a_board_reset_behind_the_virtual_treadmill_is_a_reset_and_nothing_restarts():
+    """The simulator's brown-out at 20 s: the board resets, FTMS says Reset (0x01) and takes
+    control back; the driver asks for control again, but the drive stays latched."""
+    backing = SimDriver.from_scenario(
+        Path(__file__).resolve().parent.parent / "scenarios/control/brownout_2mph_console.toml"
+    )
+    treadmill = VirtualTreadmill(backing)
+    driver = ftms_on(treadmill)
+    await driver.connect()
+    await driver.clock.sleep_until(1.0)
+    await driver.command(Commands(0.8))
+    await driver.clock.sleep_until(22.0)
+    assert "reset" in [e.kind for e in driver.events()]
+    assert treadmill.session is Session.IDLE and not treadmill.control_granted
+    before = len(treadmill.writes)
+    await driver.command(Commands(0.0))
+    await driver.command(Commands(0.8))
+    assert sent(treadmill, before)[:1] == [REQUEST_CONTROL]
+    await driver.clock.sleep_until(25.0)
+    assert backing.treadmill.v < 0.01  # latched: nothing restarts without a manual reset

@@ -56,15 +56,16 @@ from sim.control.api import Commands, Sensors
 from sim.control.sensors import FTMS_RATE_HZ, MAX_RATE_HZ
 from sim.units import KMH_PER_MPS
 
-ClientFactory = Callable[[str], Any]
+ClientFactory = Callable[[str, Callable[[Any], None]], Any]  # (address, on_disconnect)
+STALE_DATA_S = 3.0  # Treadmill Data older than this is no reading (FTMS sends ~1 Hz)
 
 
-def bleak_client(address: str) -> Any:
+def bleak_client(address: str, on_disconnect: Callable[[Any], None]) -> Any:
     """The default link, bleak's client, imported only here: the simulator never loads
     Bluetooth."""
     from bleak import BleakClient
 
-    return BleakClient(address)
+    return BleakClient(address, disconnected_callback=on_disconnect)
 
 
 def _link_errors() -> tuple[type[BaseException], ...]:
@@ -107,8 +108,12 @@ def snap(value: float, minimum: int, maximum: int, increment: int) -> int:
 
 
 class FtmsDriver:
-    """The treadmill at `address`, reached through `client_factory(address)` (bleak's
-    client by default), on `clock` (the wall's by default; a virtual treadmill's in tests)."""
+    """The treadmill at `address`, reached through `client_factory(address, on_disconnect)`
+    (bleak's client by default), on `clock` (the wall's by default; a virtual treadmill's in
+    tests). It does not assume the belt is stopped when it connects (the first Treadmill
+    Data or status says), retries a refused target at its next change or tick, asks for
+    control again after a Reset or a loss of control, and after a lost link raises
+    DriverConnectionError at the next call."""
 
     def __init__(
         self,
@@ -127,11 +132,14 @@ class FtmsDriver:
         self._speed_range: SpeedRange | None = None
         self._incline_range: InclineRange | None = None
         self._data: dict[str, int] = {}  # the latest value of each Treadmill Data field
+        self._data_t: float | None = None  # when the latest Treadmill Data came
+        self._link_lost = False
+        self._control = False  # control permission, as last granted or lost
         self._events: list[DriverEvent] = []
         self._reported: set[str] = set()  # the once-only events said so far
         self._pending: asyncio.Future[bytes] | None = None
         self._drive_ready: bool | None = None
-        self._running = False
+        self._running: bool | None = None  # None: not known yet
         self._armed = True  # a stop the treadmill made itself disarms a restart
         self._own_stop = False  # our Stop is in flight or its status is still due
         self._asked_speed: int | None = None  # wire units; 0: stopped
@@ -162,7 +170,7 @@ class FtmsDriver:
             raise DriverConnectionError(_why_unreachable(self.address, exc)) from None
 
     async def _open(self) -> None:
-        self._client = client = self._factory(self.address)
+        self._client = client = self._factory(self.address, self._on_disconnect)
         await client.connect()
         if client.services.get_characteristic(FEATURES_UUID) is None:
             raise DriverConnectionError(f"{self.address} has no Fitness Machine Service")
@@ -180,7 +188,16 @@ class FtmsDriver:
         result = await self._exchange(ControlRequest(Op.REQUEST_CONTROL))
         if result is not Result.SUCCESS:
             raise DriverConnectionError(f"{self.address} refused control ({result.name})")
-        self._drive_ready = True
+        self._control = self._drive_ready = True
+
+    def _on_disconnect(self, _client: object) -> None:
+        if self._client is not None:  # not our own disconnect
+            self._link_lost, self._drive_ready = True, False
+            self._event("link_lost")
+
+    def _check_link(self) -> None:
+        if self._link_lost:
+            raise DriverConnectionError(f"lost the link to {self.address}")
 
     async def _drop(self) -> None:
         """Let go of a link that failed (it may be half open, or not there at all)."""
@@ -199,7 +216,7 @@ class FtmsDriver:
         left_running = None
         try:
             await self.stop()
-            if self._running:
+            if self._running is not False:
                 left_running = "the treadmill refused the Stop"
         except DriverConnectionError as exc:
             left_running = str(exc)
@@ -221,10 +238,16 @@ class FtmsDriver:
             raise FtmsError(f"the answer to {request.op.name} names opcode {response.request_op}")
         return response.result
 
-    async def _ask(self, request: ControlRequest) -> bool:
-        """A request during the run: True if it succeeded; refused, an event."""
+    async def _ask(self, request: ControlRequest, probing: bool = False) -> Result:
+        """A request during the run (control asked for again first if it was lost);
+        refused, an event (but a probe's Operation Failed, which answers its question)."""
         if self._client is None:
             raise DriverConnectionError(f"{self.address}: not connected")
+        self._check_link()
+        if not self._control and request.op != Op.REQUEST_CONTROL:
+            if await self._ask(ControlRequest(Op.REQUEST_CONTROL)) is not Result.SUCCESS:
+                return Result.CONTROL_NOT_PERMITTED
+            self._control = True
         try:
             result = await self._exchange(request)
         except FtmsError as exc:
@@ -233,12 +256,12 @@ class FtmsDriver:
             raise DriverConnectionError(
                 f"lost the link to {self.address} ({request.op.name}): {type(exc).__name__}"
             ) from None
-        if result is not Result.SUCCESS:
+        if result is not Result.SUCCESS and not (probing and result is Result.OPERATION_FAILED):
             self._event(
                 "command_rejected", op=request.op.name, parameter=request.parameter,
                 result=result.name,
             )  # fmt: skip
-        return result is Result.SUCCESS
+        return result
 
     def _on_indication(self, _char: object, data: bytearray) -> None:
         """The answer to the request in flight; an indication nobody waits for is dropped."""
@@ -255,6 +278,10 @@ class FtmsDriver:
             self._event("malformed_data", data=bytes(data).hex(), error=str(exc))
             return
         self._data.update({k: v for k, v in fields.items() if v is not None})
+        self._data_t = self.clock.now()
+        speed = self._data.get("speed_kmh_x100")
+        if self._running is None and speed is not None:
+            self._running = speed > 0  # what the belt was doing when we came
 
     def _on_status(self, _char: object, data: bytearray) -> None:
         try:
@@ -281,11 +308,13 @@ class FtmsDriver:
             self._event("target_speed_changed", speed_mps=status.parameter / 100 / KMH_PER_MPS)
         elif kind is Status.TARGET_INCLINE_CHANGED:
             self._event("target_incline_changed", incline_pct=status.parameter / 10)
-        elif kind is Status.RESET:
-            self._running, self._drive_ready = False, False
+        elif kind is Status.RESET:  # stopped, control gone, targets back to defaults
+            self._running, self._drive_ready, self._control = False, False, False
+            self._asked_speed = self._asked_incline = None
             self._event("reset")
         else:
-            self._drive_ready = False
+            self._control = False
+            self._asked_speed = self._asked_incline = None
             self._event("control_lost")
 
     def _event(self, kind: str, **details: Any) -> None:
@@ -305,8 +334,10 @@ class FtmsDriver:
         self._served = set(sensors)
 
     async def telemetry(self) -> Sensors:
-        speed = self._data.get("speed_kmh_x100")
-        incline = self._data.get("inclination_pct_x10")
+        self._check_link()
+        fresh = self._data_t is not None and self.clock.now() - self._data_t <= STALE_DATA_S
+        speed = self._data.get("speed_kmh_x100") if fresh else None
+        incline = self._data.get("inclination_pct_x10") if fresh else None
         readings = {
             "belt_speed_mps": None if speed is None else speed / 100 / KMH_PER_MPS,
             "incline_pct": None if incline in (None, NOT_AVAILABLE_S16) else incline / 10,
@@ -330,20 +361,23 @@ class FtmsDriver:
         if speed == 0:
             self._armed = True
             self._reported.discard("restart_withheld")
-        if speed != self._asked_speed:
-            self._asked_speed = speed
+        if speed != self._asked_speed:  # remembered only once the treadmill took it
             if speed == 0:
                 await self.stop()
+                done = self._running is False
             elif await self._ensure_running():
-                await self._ask(ControlRequest(Op.SET_TARGET_SPEED, speed))
+                done = await self._ask(ControlRequest(Op.SET_TARGET_SPEED, speed)) is Result.SUCCESS
+            else:
+                done = False
+            self._asked_speed = speed if done else None
         if self._incline_range is None:
             if incline_pct:
                 self._once("incline_unsupported", reason="the treadmill takes no target incline")
             return
         incline = snap(incline_pct * 10, *astuple(self._incline_range))
         if incline != self._asked_incline:
-            self._asked_incline = incline
-            await self._ask(ControlRequest(Op.SET_TARGET_INCLINATION, incline))
+            result = await self._ask(ControlRequest(Op.SET_TARGET_INCLINATION, incline))
+            self._asked_incline = incline if result is Result.SUCCESS else None
 
     async def _ensure_running(self) -> bool:
         if not self._running and not self._armed:
@@ -351,21 +385,30 @@ class FtmsDriver:
             return False
         if not self._running:
             await self.start()
-        return self._running
+        return bool(self._running)
 
     async def start(self) -> None:
         if self._running:
             return
-        started = await self._ask(ControlRequest(Op.START_OR_RESUME))
-        self._running = self._drive_ready = started  # refused: most likely the safety key
-        if started:
+        result = await self._ask(ControlRequest(Op.START_OR_RESUME))
+        if result is Result.SUCCESS:
+            self._running = self._drive_ready = True
             self._armed, self._own_stop = True, False
+        elif result is Result.OPERATION_FAILED and self._running is None and self._moving():
+            self._running = True  # it was running already when we came
+        else:  # refused: most likely the safety key
+            self._running = self._drive_ready = False
 
     async def stop(self) -> None:
-        if not self._running:
+        if self._running is False:
             return
         self._own_stop = True
-        if await self._ask(ControlRequest(Op.STOP_OR_PAUSE, STOP)):
-            self._running = False
+        probing = self._running is None  # stopped already, Operation Failed will say
+        result = await self._ask(ControlRequest(Op.STOP_OR_PAUSE, STOP), probing)
+        if result is Result.SUCCESS or (result is Result.OPERATION_FAILED and not self._moving()):
+            self._running = False  # stopped now, or it was stopped already
         else:
             self._own_stop = False
+
+    def _moving(self) -> bool:
+        return bool(self._data.get("speed_kmh_x100"))

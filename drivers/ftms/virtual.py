@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 
-from drivers.base import SAFETY_KEY, Clock, Driver
+from drivers.base import CONTROLLER_RESET, SAFETY_KEY, Clock, Driver
 from drivers.ftms.codec import (
     CONTROL_POINT_UUID,
     FEATURES_UUID,
@@ -36,6 +36,7 @@ from drivers.ftms.codec import (
     NOT_AVAILABLE_S16,
     PAUSE,
     SPEED_RANGE_UUID,
+    STOP,
     TREADMILL_DATA_UUID,
     ControlRequest,
     ControlResponse,
@@ -196,9 +197,18 @@ class VirtualTreadmill:
 
     async def _poll(self) -> None:
         now = self.driver.clock.now()
-        if any(event.kind == SAFETY_KEY for event in self.driver.events()):
+        kinds = {event.kind for event in self.driver.events()}
+        if SAFETY_KEY in kinds:
             await self._safety_stop()
+        if CONTROLLER_RESET in kinds:  # its board came back from a power cut or a brown-out
+            self.session, self.control_granted = Session.IDLE, False
+            self._status(MachineStatus(Status.RESET))
         sensors = await self.driver.telemetry()
+        if sensors is None:  # the board is down: nothing runs, nothing is notified
+            self.session = Session.IDLE
+        elif self.session is Session.RUNNING and sensors.drive_ready is False:
+            self.session = Session.IDLE  # the drive dropped out (a watchdog, a trip)
+            self._status(MachineStatus(Status.STOPPED_OR_PAUSED_BY_USER, STOP))
         if sensors is not None:
             self._sensors = sensors
             if self._polled_s is not None and sensors.belt_speed_mps is not None:

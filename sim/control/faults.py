@@ -198,16 +198,16 @@ def _apply(driver: SimDriver, f: _Fault):
     if isinstance(f, SensorDropout | SensorStuck | SensorNoise | SensorDelay):
         state = driver.sensors.fault(f.sensor)
         if isinstance(f, SensorStuck):  # at its last reading, or at its next one
-            return _set(state, stuck=driver.last_reading(f.sensor), sticking=True)
+            return _set(driver, state, stuck=driver.last_reading(f.sensor), sticking=True)
         if isinstance(f, SensorDropout):
-            return _set(state, dropped=True)
+            return _set(driver, state, dropped=True)
         if isinstance(f, SensorNoise):
-            return _set(state, noise_sd=f.sd)
-        return _set(state, delay_s=f.delay_s)
+            return _set(driver, state, noise_sd=f.sd)
+        return _set(driver, state, delay_s=f.delay_s)
     if isinstance(f, ControllerHang):
-        return _set(driver, hung=True)
+        return _set(driver, driver, hung=True)
     if isinstance(f, CommandLatency):
-        return _set(driver, command_latency=ticks(f.latency_s))
+        return _set(driver, driver, command_latency=ticks(f.latency_s))
     if isinstance(f, PowerLoss):
         tm.lose_power()
         return tm.restore_power
@@ -217,18 +217,27 @@ def _apply(driver: SimDriver, f: _Fault):
     if isinstance(f, StuckClipSwitch):
         tm.clip_switch_stuck = True
         return driver.run.rig.free_clip_switch
-    return _set(tm, relay_welded=True)
+    return _set(driver, tm, relay_welded=True)
 
 
-def _set(target: Any, **values: Any):
-    """Set attributes; returns what puts back the values they had (so overlapping faults
-    on one sensor undo in turn)."""
-    before = {name: getattr(target, name) for name in values}
+def _set(driver: SimDriver, target: Any, **values: Any):
+    """Set attributes for one fault; returns what ends it. Faults of one kind may overlap:
+    each attribute keeps its value from before them all and the values of the faults
+    holding it, and shows the latest that still holds (the first value once none does)."""
+    holds = []
     for name, value in values.items():
+        key = (id(target), name)
+        base, layers = driver.fault_layers.setdefault(key, (getattr(target, name), []))
+        token = object()
+        layers.append((token, value))
         setattr(target, name, value)
+        holds.append((name, base, layers, token))
 
     def undo() -> None:
-        for name, value in before.items():
-            setattr(target, name, value)
+        for name, base, layers, token in holds:
+            layers[:] = [(k, v) for k, v in layers if k is not token]
+            setattr(target, name, layers[-1][1] if layers else base)
+            if not layers:
+                del driver.fault_layers[(id(target), name)]
 
     return undo

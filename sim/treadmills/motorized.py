@@ -555,10 +555,12 @@ class MotorizedTreadmill(BeltTrain):
         self._update_circuit()
 
     def cut(self) -> None:
-        """The contactor opens: motor and incline power cut in hardware, latched."""
+        """The contactor opens: motor and incline power cut in hardware, latched, and the
+        board's command forgotten (after a reset nothing moves until a new one comes)."""
         self.contactor_open = True
         self.cut_pending = False
         self.latched = True
+        self._forget_commands()
         self._update_circuit()
 
     def lose_power(self) -> None:
@@ -570,7 +572,7 @@ class MotorizedTreadmill(BeltTrain):
 
     def restore_power(self) -> None:
         self.mains_on = True
-        if not self._logic_from_bus:
+        if not self._logic_from_bus and not self.rail_held_down:
             self.logic_on = True
 
     def manual_reset(self) -> bool:

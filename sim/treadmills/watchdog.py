@@ -17,6 +17,19 @@ class Watchdog:
         self.last = kernel.now  # power-up counts as the first command
         self.pending = False  # one check in the queue at a time, re-armed lazily
         self._arm()
+        kernel.reducers.append(self)
+
+    # Reducer protocol: the kernel tells it every logged event; a reset or a returning rail
+    # makes it look again (a still-hung controller is cut again at the next boundary)
+    def update(self, t: int, signals: tuple[float, ...]) -> None:
+        pass
+
+    def on_event(self, t: int, kind: str, details: dict) -> None:
+        if kind in ("reset", "bus.wake", "power.restored", "fault.end") and not self.pending:
+            self.pending = True
+            loop = self.tm.loop_ticks
+            at = max(self._deadline(), -(-(t + 1) // loop) * loop)
+            self.kernel.call_at(at, Phase.HARDWARE, self._check)
 
     def feed(self) -> None:
         self.last = self.kernel.now
@@ -34,7 +47,7 @@ class Watchdog:
     def _check(self, t: int) -> None:
         self.pending = False
         tm = self.tm
-        if tm.latched or not tm.logic_on:  # already cut, or the board itself is down
+        if tm.latched or not tm.logic_on:  # cut, or the board down: it looks again on a reset
             return
         if t < self._deadline():  # fed meanwhile
             self._arm()
