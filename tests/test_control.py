@@ -490,22 +490,25 @@ class HoldOneMetre:
 
 
 def test_the_same_controller_on_the_simulator_and_on_ftms_gives_the_same_belt(tmp_path):
+    """One controller object, run on SimDriver's FTMS profile, then on FtmsDriver talking
+    to the virtual FTMS treadmill (the simulator behind it): the same readings and belt."""
     path = scenario(tmp_path, 15.0)
+    controller = HoldOneMetre()
     sim_driver = SimDriver.from_scenario(path, profile="ftms")
     sim_driver.tick_hz = 2.0
-    on_sim = run_controller(HoldOneMetre(), sim_driver)
+    assert run_controller(controller, sim_driver) is controller
+    on_sim = dict(controller.speeds)
+    belt_sim = sim_driver.treadmill.v
 
+    controller.speeds.clear()
     backing = SimDriver.from_scenario(path)
     treadmill = VirtualTreadmill(backing)
     link = lambda address, gone: VirtualBleakClient(treadmill, address, gone)  # noqa: E731
     ftms = FtmsDriver("00:00:5E:00:53:01", clock=treadmill.clock, client_factory=link)
-    on_ftms = asyncio.run(arun_controller(HoldOneMetre(), ftms, until_s=14.0))
+    assert asyncio.run(arun_controller(controller, ftms, until_s=14.0)) is controller
+    on_ftms = dict(controller.speeds)
 
-    a = dict(on_sim.speeds)
-    b = dict(on_ftms.speeds)
     for t in (6.0, 10.0, 13.0):
-        assert a[t] == pytest.approx(1.0, abs=0.03)
-        assert b[t] == pytest.approx(a[t], abs=0.03)
-    belt_a = sim_driver.treadmill.v
-    belt_b = backing.treadmill.v
-    assert belt_b == pytest.approx(belt_a, abs=0.05)
+        assert on_sim[t] == pytest.approx(1.0, abs=0.03)
+        assert on_ftms[t] == pytest.approx(on_sim[t], abs=0.03)
+    assert backing.treadmill.v == pytest.approx(belt_sim, abs=0.05)
