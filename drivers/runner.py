@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 
 from drivers.base import CONTROLLER_RESET, Driver
-from sim.control.api import Controller, ControllerError, check_commands, needs_of, unmet_needs
+from sim.control.api import Controller, check_commands, needs_of, require_needs
 
 
 def run_controller(
@@ -37,12 +37,7 @@ async def arun_controller(
 ) -> Controller:
     """`run_controller` for a caller already inside an event loop."""
     needs = needs_of(controller)
-    problems = unmet_needs(needs, driver.offered(), driver.tick_hz)
-    if problems:
-        raise ControllerError(
-            f"{type(controller).__name__} needs what this treadmill cannot give: "
-            + "; ".join(problems)
-        )
+    require_needs(type(controller).__name__, needs, driver.offered(), driver.tick_hz)
     driver.serve(set(needs))
     await driver.connect()
     try:

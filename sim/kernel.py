@@ -144,6 +144,8 @@ class Kernel:
         self.t = 0  # the time the plant has been advanced to
         self.log: list[tuple[int, str, dict[str, Any]]] = []
         self.reducers: list[Reducer] = []
+        # callbacks that want only the logged events, not every sample: (t, kind, details)
+        self.listeners: list[Callable[[int, str, dict[str, Any]], None]] = []
         self.trace = Trace(plant.signal_names, trace_period, end)
         self._next_sample = 0
         self._next_boundary = plant.next_boundary(0)
@@ -210,11 +212,13 @@ class Kernel:
         self._fresh = False
 
     def record(self, kind: str, **details: Any) -> None:
-        """Append to the event log (and tell the reducers) at the current time."""
+        """Append to the event log (and tell the reducers and listeners) at the current time."""
         t = self.env.now
         self.log.append((t, kind, details))
         for r in self.reducers:
             r.on_event(t, kind, details)
+        for listen in self.listeners:
+            listen(t, kind, details)
 
     # ----------------------------------------------------------------- running
     def run(self) -> None:

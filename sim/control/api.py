@@ -148,6 +148,15 @@ def _check_needs(target: str, needs: object) -> None:
             raise ControllerError(f"{target}.needs[{name!r}]: a rate in Hz > 0 (got {rate!r})")
 
 
+def require_needs(
+    who: str, needs: dict[str, float], offered: dict[str, float], tick_hz: float
+) -> None:
+    """A ControllerError if a driver cannot serve the controller `who` names."""
+    problems = unmet_needs(needs, offered, tick_hz)
+    if problems:
+        raise ControllerError(f"{who} needs what the treadmill cannot give: " + "; ".join(problems))
+
+
 def unmet_needs(needs: dict[str, float], offered: dict[str, float], tick_hz: float) -> list[str]:
     """Why a driver cannot serve a controller: each sensor it lacks or gives too slowly, or
     a rate above the controller's own tick rate."""

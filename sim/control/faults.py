@@ -129,6 +129,7 @@ Fault = Annotated[
 ]  # fmt: skip
 
 
+SENSOR_FAULTS = (SensorDropout, SensorStuck, SensorNoise, SensorDelay)
 FAULT_MODELS = {m.model_fields["fault"].annotation.__args__[0]: m for m in (
     SensorDropout, SensorStuck, SensorNoise, SensorDelay, ControllerHang, CommandLatency,
     PowerLoss, Brownout, StuckClipSwitch, WeldedRelay)}  # fmt: skip
@@ -144,8 +145,7 @@ def unread_sensors(faults: list[_Fault], needs: dict[str, float]) -> list[str]:
     return [
         f"[{i}] {f.fault} acts on {f.sensor}, which the controller does not read"
         for i, f in enumerate(faults)
-        if isinstance(f, SensorDropout | SensorStuck | SensorNoise | SensorDelay)
-        and f.sensor not in needs
+        if isinstance(f, SENSOR_FAULTS) and f.sensor not in needs
     ]
 
 
@@ -157,7 +157,7 @@ def schedule(driver: SimDriver, faults: list[_Fault]) -> None:
         if f.after_event is None:
             kernel.call_at(ticks(f.at_s), Phase.HARDWARE, lambda t, f=f: _start(driver, f, t))
         else:
-            kernel.reducers.append(_Trigger(driver, f))
+            kernel.listeners.append(_Trigger(driver, f))
 
 
 class _Trigger:
@@ -167,10 +167,7 @@ class _Trigger:
         self.driver, self.fault, self.at = driver, f, ticks(f.at_s)
         self.fired = False
 
-    def update(self, t: int, signals: tuple[float, ...]) -> None:
-        pass
-
-    def on_event(self, t: int, kind: str, details: dict[str, Any]) -> None:
+    def __call__(self, t: int, kind: str, details: dict[str, Any]) -> None:
         if not self.fired and kind == self.fault.after_event and t >= self.at:
             self.fired = True
             f, driver = self.fault, self.driver
@@ -195,7 +192,7 @@ def _start(driver: SimDriver, f: _Fault, t: int) -> None:
 def _apply(driver: SimDriver, f: _Fault):
     """Make the fault happen; returns what ends it."""
     tm = driver.treadmill
-    if isinstance(f, SensorDropout | SensorStuck | SensorNoise | SensorDelay):
+    if isinstance(f, SENSOR_FAULTS):
         state = driver.sensors.fault(f.sensor)
         if isinstance(f, SensorStuck):  # at its last reading, or at its next one
             return _set(driver, state, stuck=driver.last_reading(f.sensor), sticking=True)

@@ -26,7 +26,7 @@ from sim.control.api import (
     ControllerError,
     controller_factory,
     needs_of,
-    unmet_needs,
+    require_needs,
 )
 from sim.kernel import Kernel, Phase, seconds, stream, ticks
 from sim.presets import preset_file
@@ -116,10 +116,7 @@ def build(
         else:
             needs = needs_of(controller)
             run.driver = SimDriver(run, profile or spec.profile, set(needs))
-            problems = unmet_needs(needs, run.driver.offered(), spec.rate_hz)
-            if problems:
-                raise ControllerError(f"{spec.policy} needs what the treadmill cannot give: "
-                                      + "; ".join(problems))  # fmt: skip
+            require_needs(spec.policy, needs, run.driver.offered(), spec.rate_hz)
             unread = faults.unread_sensors(scenario.faults, needs)
             if unread:
                 raise ControllerError(f"{'; '.join(unread)} ({spec.policy})", field="faults")

@@ -17,19 +17,13 @@ class Watchdog:
         self.last = kernel.now  # power-up counts as the first command
         self.pending = False  # one check in the queue at a time, re-armed lazily
         self._arm()
-        kernel.reducers.append(self)
+        kernel.listeners.append(self._heard)
 
-    # Reducer protocol: the kernel tells it every logged event; a reset or a returning rail
-    # makes it look again (a still-hung controller is cut again at the next boundary)
-    def update(self, t: int, signals: tuple[float, ...]) -> None:
-        pass
-
-    def on_event(self, t: int, kind: str, details: dict) -> None:
+    def _heard(self, t: int, kind: str, details: dict) -> None:
+        """A reset or a returning rail makes it look again (a still-hung controller is cut
+        again at the next boundary)."""
         if kind in ("reset", "bus.wake", "power.restored", "fault.end") and not self.pending:
-            self.pending = True
-            loop = self.tm.loop_ticks
-            at = max(self._deadline(), -(-(t + 1) // loop) * loop)
-            self.kernel.call_at(at, Phase.HARDWARE, self._check)
+            self._arm(max(self._deadline(), self.tm.next_boundary(t)))
 
     def feed(self) -> None:
         self.last = self.kernel.now
@@ -40,9 +34,10 @@ class Watchdog:
         loop = self.tm.loop_ticks
         return -(-(self.last + self.timeout) // loop) * loop  # the board looks at boundaries
 
-    def _arm(self) -> None:
+    def _arm(self, at: int | None = None) -> None:
+        """A check at `at` (default: the deadline, on a loop boundary)."""
         self.pending = True
-        self.kernel.call_at(self._deadline(), Phase.HARDWARE, self._check)
+        self.kernel.call_at(self._deadline() if at is None else at, Phase.HARDWARE, self._check)
 
     def _check(self, t: int) -> None:
         self.pending = False
